@@ -1,0 +1,191 @@
+"""Command line: `videolabels index | labels | bench | serve | languages`.
+
+Commands stay thin: they parse arguments, call the library (`pipeline`, `bench`, ...)
+and render. Errors about a user's input are one line on stderr, never a traceback, and
+a bad file in a batch does not stop the others.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+
+app = typer.Typer(
+    name="videolabels",
+    help="Offline labels identification for video, compatible with Azure AI Video Indexer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"videolabels: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"videolabels {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = None,
+) -> None:
+    """Offline labels identification for video, compatible with Azure AI Video Indexer."""
+
+
+def _output_path(out_opt: Path | None, video: Path, many: bool) -> Path | None:
+    if out_opt is None:
+        return None
+    if many or out_opt.is_dir() or str(out_opt).endswith(("/", "\\")):
+        out_opt.mkdir(parents=True, exist_ok=True)
+        return out_opt / f"{video.stem}.index.json"
+    out_opt.parent.mkdir(parents=True, exist_ok=True)
+    return out_opt
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="Video files to index.", show_default=False)],
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="Output file (one video) or directory (any number).")
+    ] = None,
+    fps: Annotated[float, typer.Option(help="Frames sampled per second of video.")] = 1.0,
+    min_confidence: Annotated[
+        Optional[float], typer.Option("--min-confidence", help="Lowest confidence a label needs to appear [default: 0.5].")
+    ] = None,
+    include_summarized_insights: Annotated[
+        bool, typer.Option("--include-summarized-insights", help="Add summarizedInsights (label appearances).")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="json (the Video Indexer document) or table.")] = "json",
+    threads: Annotated[int, typer.Option(help="Threads for model inference.")] = 1,
+) -> None:
+    """Index videos into Video Indexer-compatible label insights."""
+    from .pipeline import DEFAULT_MIN_CONFIDENCE, IndexOptions, Indexer
+    from .media import MediaError
+    from .progress import progress_for
+
+    if fmt not in ("json", "table"):
+        raise fail(f"--format must be json or table, not {fmt!r}", 2)
+    options = IndexOptions(
+        fps=fps,
+        min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence,
+        include_summarized_insights=include_summarized_insights,
+    )
+    try:
+        options.validate()
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+
+    indexer = Indexer(threads=threads)
+    many = len(paths) > 1
+    failures = 0
+    for path in paths:
+        try:
+            with progress_for(path.name, err) as progress:
+                doc = indexer.index(path, options, progress=progress)
+        except MediaError as exc:
+            failures += 1
+            fail(f"{path}: {exc}")
+            continue
+        target = _output_path(output, path, many)
+        if target is not None:
+            target.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            if fmt == "table":
+                _print_table(doc)
+            else:
+                err.print(f"{path} -> {target}", markup=False, highlight=False)
+        elif fmt == "table":
+            _print_table(doc)
+        else:
+            sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=None if many else 2) + "\n")
+    if failures:
+        raise typer.Exit(1)
+
+
+def _print_table(doc: dict) -> None:
+    from .insights import parse_timespan
+
+    insights = doc["videos"][0]["insights"]
+    table = Table(title=f"{doc['name']} ({insights['duration']})", title_justify="left")
+    table.add_column("label")
+    table.add_column("category")
+    table.add_column("on screen", justify="right")
+    table.add_column("instances")
+    rows = []
+    for label in insights["labels"]:
+        spans = [(parse_timespan(i["start"]), parse_timespan(i["end"]), i["confidence"]) for i in label["instances"]]
+        total = sum(e - s for s, e, _ in spans)
+        shown = ", ".join(f"{i['start']}-{i['end']} ({i['confidence']:.2f})" for i in label["instances"][:4])
+        if len(spans) > 4:
+            shown += f", +{len(spans) - 4} more"
+        rows.append((total, label["name"], label.get("referenceId", ""), shown))
+    for total, name, ref, shown in sorted(rows, key=lambda r: -r[0]):
+        table.add_row(name, ref, f"{total:.1f}s", shown)
+    if not rows:
+        out.print(f"{doc['name']}: no labels above the confidence threshold")
+        return
+    out.print(table)
+
+
+@app.command("labels")
+def labels_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the labels the default models can emit."""
+    from .vocabulary import Vocabulary
+
+    vocab = Vocabulary.load()
+    labels = sorted(vocab.labels.values(), key=lambda lb: lb.name)
+    if as_json:
+        rows = [{"name": lb.name, "referenceId": lb.reference_id, "synset": lb.synset} for lb in labels]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(labels)} labels")
+    table.add_column("name")
+    table.add_column("referenceId")
+    table.add_column("WordNet synset")
+    for lb in labels:
+        table.add_row(lb.name, lb.reference_id or "", lb.synset or "")
+    out.print(table)
+
+
+@app.command()
+def bench(
+    video: Annotated[Path, typer.Argument(help="Video to benchmark.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the measurements as JSON.")] = False,
+    fps: Annotated[float, typer.Option(help="Frames sampled per second.")] = 1.0,
+    baseline: Annotated[bool, typer.Option(help="Also time the naive OpenCV baseline.")] = True,
+    threads: Annotated[int, typer.Option(help="Threads for model inference.")] = 1,
+) -> None:
+    """Measure indexing speed: real-time factor, stage times, peak memory."""
+    from .bench import render_report, run_bench
+    from .media import MediaError
+
+    try:
+        report = run_bench(video, fps=fps, baseline=baseline, threads=threads)
+    except MediaError as exc:
+        raise fail(f"{video}: {exc}") from None
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        render_report(report, out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

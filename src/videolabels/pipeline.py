@@ -1,0 +1,319 @@
+"""Wires the layers together: media -> recognizers -> vocabulary -> timeline -> insights.
+
+The CLI, the HTTP service and the benchmarks all call `Indexer`, so a video gives the
+same document whichever way it was submitted.
+
+Decoding and inference overlap: a decode thread fills a small bounded queue with
+sampled frames while the calling thread runs the models. Both PyAV and the model
+runtimes release the GIL, so on two cores the slower stage sets the pace. The queue
+bound keeps memory flat however long the video is.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .insights import Instance, LabelTrack, build_index
+from .media import MediaError, SampledFrame, VideoInfo, probe, sample_frames
+from .recognizers import Recognizer, default_recognizers
+from .timeline import find_instances
+from .vocabulary import Vocabulary
+
+#: Default label threshold on our score scale (see README "Choosing the threshold").
+DEFAULT_MIN_CONFIDENCE = 0.5
+
+ProgressCallback = Callable[[float, float], None]
+"""Called with (seconds of video done, total seconds) as sampling advances."""
+
+
+@dataclass
+class IndexOptions:
+    fps: float = 1.0
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    include_summarized_insights: bool = False
+    language: str = "en-US"
+    #: Longest side of the frames handed to recognizers; all models work well below it.
+    max_side: int = 640
+    batch_size: int = 4
+    #: Frames whose 32x18 grey thumbnail differs from the last analysed frame by less
+    #: than this mean absolute difference (0-255) reuse its scores: static footage needs
+    #: one look, not one per second. 0 disables reuse.
+    reuse_threshold: float = 1.5
+    #: The face detector only runs on frames where the person detector scores at least
+    #: this; faces without a detectable person are rare and the cascade is the costliest
+    #: model on large frames.
+    face_gate: float = 0.2
+    #: Samples a label may miss inside one instance.
+    max_gap: int = 1
+
+    def validate(self) -> None:
+        if not self.fps > 0:
+            raise ValueError(f"--fps must be > 0, got {self.fps}")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f"--min-confidence must be between 0 and 1, got {self.min_confidence}")
+
+
+@dataclass
+class Timings:
+    """Wall time spent per stage (seconds); what `videolabels bench` reports."""
+
+    probe: float = 0.0
+    decode_wait: float = 0.0
+    decode_busy: float = 0.0
+    inference: dict[str, float] = field(default_factory=dict)
+    timeline: float = 0.0
+    document: float = 0.0
+    total: float = 0.0
+    frames_sampled: int = 0
+    frames_analyzed: int = 0
+
+
+@dataclass
+class Analysis:
+    """Scores of every label at every sampled time, before thresholds are applied."""
+
+    info: VideoInfo
+    times: list[float]
+    label_scores: dict[str, np.ndarray]
+    timings: Timings
+
+
+class _LabelMap:
+    """Column groups turning one recognizer's class scores into label scores."""
+
+    def __init__(self, recognizer: Recognizer, vocabulary: Vocabulary) -> None:
+        groups: dict[str, list[int]] = {}
+        for column, class_key in enumerate(recognizer.classes):
+            key = vocabulary.label_key(recognizer.namespace, class_key)
+            if key is not None:
+                groups.setdefault(key, []).append(column)
+        self.keys = list(groups)
+        self.columns = [np.asarray(cols) for cols in groups.values()]
+        self.exclusive = recognizer.exclusive
+
+    def apply(self, scores: np.ndarray) -> np.ndarray:
+        """(n, classes) -> (n, labels): synonyms of a softmax add up, detections take the max."""
+        out = np.empty((scores.shape[0], len(self.keys)), dtype=np.float32)
+        for j, cols in enumerate(self.columns):
+            part = scores[:, cols]
+            out[:, j] = np.minimum(part.sum(axis=1), 1.0) if self.exclusive else part.max(axis=1)
+        return out
+
+
+_DONE = object()
+
+
+def _decode_ahead(frames: Iterator[SampledFrame], depth: int, timings: Timings) -> Iterator[SampledFrame]:
+    """Runs the frame iterator in a thread, `depth` frames ahead of the consumer."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            started = time.perf_counter()
+            for frame in frames:
+                timings.decode_busy += time.perf_counter() - started
+                while not stop.is_set():
+                    try:
+                        q.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+                started = time.perf_counter()
+            timings.decode_busy += time.perf_counter() - started
+            q.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, name="videolabels-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            waited = time.perf_counter()
+            item = q.get()
+            timings.decode_wait += time.perf_counter() - waited
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _thumbnail(image: np.ndarray) -> np.ndarray:
+    small = cv2.resize(image, (32, 18), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+class Indexer:
+    """Loads the models once; indexes any number of videos, one at a time."""
+
+    def __init__(
+        self,
+        recognizers: Sequence[Recognizer] | None = None,
+        vocabulary: Vocabulary | None = None,
+        threads: int = 1,
+    ) -> None:
+        self.recognizers = list(recognizers) if recognizers is not None else default_recognizers(threads)
+        self.vocabulary = vocabulary or Vocabulary.load()
+        self._maps = [_LabelMap(r, self.vocabulary) for r in self.recognizers]
+        keys: dict[str, None] = {}
+        for m in self._maps:
+            keys.update(dict.fromkeys(m.keys))
+        self.label_keys = list(keys)
+        self._label_index = {k: i for i, k in enumerate(self.label_keys)}
+        self._person = self._find_person_column()
+
+    def _find_person_column(self) -> tuple[int, int] | None:
+        for ri, r in enumerate(self.recognizers):
+            if r.namespace == "coco" and "person" in r.classes:
+                return ri, list(r.classes).index("person")
+        return None
+
+    # -- analysis -------------------------------------------------------------------
+    def analyze(self, path: str | Path, options: IndexOptions | None = None, progress: ProgressCallback | None = None) -> Analysis:
+        options = options or IndexOptions()
+        options.validate()
+        timings = Timings()
+        started = time.perf_counter()
+        info = probe(path)
+        timings.probe = time.perf_counter() - started
+        for r in self.recognizers:
+            timings.inference.setdefault(r.name, 0.0)
+
+        times: list[float] = []
+        rows: list[np.ndarray | None] = []
+        copies: dict[int, int] = {}  # sample -> earlier analysed sample whose scores it reuses
+        last_thumb: np.ndarray | None = None
+        last_analysed = -1
+        batch: list[SampledFrame] = []
+        batch_rows: list[int] = []
+
+        def flush() -> None:
+            if not batch:
+                return
+            images = [f.image for f in batch]
+            label_rows = np.zeros((len(batch), len(self.label_keys)), dtype=np.float32)
+            person: np.ndarray | None = None
+            for ri, (r, m) in enumerate(zip(self.recognizers, self._maps)):
+                t0 = time.perf_counter()
+                run = list(range(len(images)))
+                if r.namespace == "face" and person is not None:
+                    run = [i for i in run if person[i] >= options.face_gate]
+                if run:
+                    scores = r.recognize([images[i] for i in run])
+                    cols = [self._label_index[k] for k in m.keys]
+                    sub = label_rows[np.ix_(run, cols)]
+                    label_rows[np.ix_(run, cols)] = np.maximum(sub, m.apply(scores))
+                    if self._person is not None and ri == self._person[0]:
+                        person = np.zeros(len(images), dtype=np.float32)
+                        person[run] = scores[:, self._person[1]]
+                timings.inference[r.name] += time.perf_counter() - t0
+            for row_index, label_row in zip(batch_rows, label_rows):
+                rows[row_index] = label_row
+            timings.frames_analyzed += len(batch)
+            batch.clear()
+            batch_rows.clear()
+
+        frames = _decode_ahead(
+            sample_frames(path, fps=options.fps, max_side=options.max_side, info=info),
+            depth=2 * options.batch_size,
+            timings=timings,
+        )
+        for frame in frames:
+            timings.frames_sampled += 1
+            times.append(frame.time)
+            rows.append(None)
+            thumb = _thumbnail(frame.image) if options.reuse_threshold > 0 else None
+            if (
+                thumb is not None
+                and last_thumb is not None
+                and float(np.mean(np.abs(thumb - last_thumb))) < options.reuse_threshold
+            ):
+                copies[len(rows) - 1] = last_analysed
+            else:
+                batch.append(frame)
+                batch_rows.append(len(rows) - 1)
+                last_thumb, last_analysed = thumb, len(rows) - 1
+                if len(batch) >= options.batch_size:
+                    flush()
+            if progress is not None:
+                progress(min(frame.time, info.duration), info.duration)
+        flush()
+        for row_index, source in copies.items():
+            rows[row_index] = rows[source]
+        if progress is not None:
+            progress(info.duration, info.duration)
+
+        matrix = np.vstack(rows) if rows else np.zeros((0, len(self.label_keys)), dtype=np.float32)
+        label_scores = {k: matrix[:, i] for i, k in enumerate(self.label_keys)}
+        timings.total = time.perf_counter() - started
+        return Analysis(info=info, times=times, label_scores=label_scores, timings=timings)
+
+    # -- documents ------------------------------------------------------------------
+    def tracks(self, analysis: Analysis, options: IndexOptions) -> list[LabelTrack]:
+        t0 = time.perf_counter()
+        tracks: list[LabelTrack] = []
+        for key, scores in analysis.label_scores.items():
+            spans = find_instances(
+                analysis.times,
+                scores,
+                threshold=options.min_confidence,
+                frame_duration=analysis.info.frame_duration,
+                max_gap=options.max_gap,
+            )
+            if not spans:
+                continue
+            label = self.vocabulary.labels[key]
+            tracks.append(
+                LabelTrack(
+                    key=key,
+                    name=label.name,
+                    reference_id=label.reference_id,
+                    synset=label.synset,
+                    instances=[Instance(start=s.start, end=min(s.end, max(analysis.info.duration, s.start)), confidence=s.confidence) for s in spans],
+                )
+            )
+        analysis.timings.timeline += time.perf_counter() - t0
+        return tracks
+
+    def index(
+        self,
+        path: str | Path,
+        options: IndexOptions | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        name: str | None = None,
+        video_id: str | None = None,
+        analysis: Analysis | None = None,
+    ) -> dict:
+        options = options or IndexOptions()
+        analysis = analysis or self.analyze(path, options, progress)
+        tracks = self.tracks(analysis, options)
+        t0 = time.perf_counter()
+        doc = build_index(
+            tracks,
+            name=name or Path(path).name,
+            duration=analysis.info.duration,
+            video_id=video_id,
+            language=options.language,
+            include_summarized_insights=options.include_summarized_insights,
+        )
+        analysis.timings.document += time.perf_counter() - t0
+        self.last_analysis = analysis
+        return doc
+
+
+__all__ = ["Analysis", "DEFAULT_MIN_CONFIDENCE", "IndexOptions", "Indexer", "MediaError", "Timings"]
