@@ -3,6 +3,7 @@
 import pytest
 
 from videolabels.timeline import find_instances
+from videolabels.timeline.instances import isolated_bar
 
 TIMES = [float(t) for t in range(10)]
 
@@ -22,17 +23,26 @@ def test_single_missed_sample_does_not_split_an_instance():
 
 
 def test_two_missed_samples_split_it():
-    assert spans([0.9, 0.1, 0.1, 0.7]) == [(0.0, 0.04, 0.9), (3.0, 3.04, 0.7)]
+    assert spans([0.9, 0.1, 0.1, 0.7, 0.8]) == [(0.0, 0.04, 0.9), (3.0, 4.04, 0.75)]
 
 
 def test_max_gap_is_configurable():
     assert spans([0.9, 0.1, 0.1, 0.7], max_gap=2) == [(0.0, 3.04, 0.8)]
-    assert spans([0.9, 0.1, 0.7], max_gap=0) == [(0.0, 0.04, 0.9), (2.0, 2.04, 0.7)]
+    assert spans([0.9, 0.1, 0.7], max_gap=0) == [(0.0, 0.04, 0.9)]
 
 
 def test_below_threshold_never_appears():
     assert spans([0.49, 0.3, 0.2]) == []
     assert spans([0.49, 0.3, 0.2], threshold=0.25) == [(0.0, 1.04, pytest.approx(0.395))]
+
+
+def test_a_lone_sample_needs_a_higher_bar():
+    assert isolated_bar(0.5) == pytest.approx(0.8)
+    assert spans([0.0, 0.79, 0.0, 0.0]) == []
+    assert spans([0.0, 0.81, 0.0, 0.0]) == [(1.0, 1.04, 0.81)]
+    # two samples in a row are confirmation enough at the plain threshold
+    assert spans([0.0, 0.55, 0.52, 0.0]) == [(1.0, 2.04, pytest.approx(0.535))]
+    assert spans([0.0, 0.6, 0.0, 0.0], isolated_threshold=0.5) == [(1.0, 1.04, 0.6)]
 
 
 def test_confidence_is_the_mean_of_holding_samples_only():

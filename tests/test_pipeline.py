@@ -1,0 +1,116 @@
+"""End to end on videos with a known timeline: the right labels at the right times."""
+
+from __future__ import annotations
+
+import pytest
+
+from videobuild import encode_timeline, photo
+from videolabels.insights import parse_timespan, validate_index
+from videolabels.pipeline import IndexOptions, Indexer
+
+SAMPLE_PERIOD = 1.0
+
+
+@pytest.fixture(scope="module")
+def indexer():
+    return Indexer()
+
+
+@pytest.fixture(scope="module")
+def three_photos(tmp_path_factory):
+    """coffee 0-4 s, astronaut 4-8 s, cat 8-12 s, 25 fps H.264."""
+    path = tmp_path_factory.mktemp("videos") / "three_photos.mp4"
+    return encode_timeline(path, [(photo("coffee"), 4), (photo("astronaut"), 4), (photo("chelsea"), 4)])
+
+
+def spans_of(doc, name):
+    labels = {lb["name"]: lb for lb in doc["videos"][0]["insights"]["labels"]}
+    assert name in labels, f"{name!r} missing; labels: {sorted(labels)}"
+    return [(parse_timespan(i["start"]), parse_timespan(i["end"]), i["confidence"]) for i in labels[name]["instances"]]
+
+
+def assert_one_span(doc, name, start, end):
+    spans = spans_of(doc, name)
+    assert len(spans) == 1, spans
+    s, e, conf = spans[0]
+    assert abs(s - start) <= SAMPLE_PERIOD and abs(e - end) <= SAMPLE_PERIOD, (name, spans)
+    assert 0.5 <= conf <= 1.0
+
+
+def test_labels_and_times_follow_the_photos(indexer, three_photos):
+    doc = indexer.index(three_photos, IndexOptions())
+    validate_index(doc)
+    assert_one_span(doc, "espresso", 0, 4)
+    assert_one_span(doc, "person", 4, 8)
+    assert_one_span(doc, "human face", 4, 8)
+    assert_one_span(doc, "cat", 8, 12)
+    # nothing from one photo leaks into the others' time
+    s, e, _ = spans_of(doc, "espresso")[0]
+    assert e < 4.5
+    assert doc["durationInSeconds"] == 12
+    assert doc["videos"][0]["insights"]["duration"] == "0:00:12"
+
+
+def test_end_is_last_sample_plus_one_frame(indexer, three_photos):
+    doc = indexer.index(three_photos, IndexOptions())
+    s, e, _ = spans_of(doc, "cat")[0]
+    assert s == pytest.approx(8.0) and e == pytest.approx(11.04)
+
+
+def test_higher_sampling_rate_gives_finer_times(indexer, three_photos):
+    doc = indexer.index(three_photos, IndexOptions(fps=2.0))
+    s, e, _ = spans_of(doc, "cat")[0]
+    # the 11.5 s target takes the frame at 11.48 s (within half a frame), + 0.04
+    assert s == pytest.approx(8.0) and e == pytest.approx(11.52)
+
+
+def test_min_confidence_filters(indexer, three_photos):
+    strict = indexer.index(three_photos, IndexOptions(min_confidence=0.9))
+    names = {lb["name"] for lb in strict["videos"][0]["insights"]["labels"]}
+    assert "cat" in names and "espresso" not in names
+    for label in strict["videos"][0]["insights"]["labels"]:
+        assert all(i["confidence"] >= 0.9 for i in label["instances"])
+
+
+def test_static_frames_reuse_scores_without_changing_output(indexer, three_photos):
+    fresh = indexer.index(three_photos, IndexOptions(reuse_threshold=0), video_id="x")
+    analysed_all = indexer.last_analysis.timings.frames_analyzed
+    reused = indexer.index(three_photos, IndexOptions(), video_id="x")
+    assert indexer.last_analysis.timings.frames_analyzed < analysed_all
+    def spans(d):
+        return {lb["name"]: [(i["start"], i["end"], i["confidence"]) for i in lb["instances"]] for lb in d["videos"][0]["insights"]["labels"]}
+
+    a, b = spans(fresh), spans(reused)
+    # Clear labels come out the same; a label within a few hundredths of the threshold
+    # may flip, since near-identical frames still differ by encoder noise.
+    clear = lambda d: {n for n, v in d.items() if min(c for *_, c in v) >= 0.7}
+    assert clear(a) == clear(b) and len(clear(a)) >= 4
+    for name in clear(a):
+        assert [x[:2] for x in a[name]] == [x[:2] for x in b[name]], name
+        assert [x[2] for x in a[name]] == pytest.approx([x[2] for x in b[name]], abs=0.1), name
+
+
+def test_summarized_insights_on_request(indexer, three_photos):
+    doc = indexer.index(three_photos, IndexOptions(include_summarized_insights=True))
+    validate_index(doc)
+    names = [lb["name"] for lb in doc["summarizedInsights"]["labels"]]
+    assert "cat" in names
+    cat = next(lb for lb in doc["summarizedInsights"]["labels"] if lb["name"] == "cat")
+    assert cat["appearances"][0]["startSeconds"] == 8
+
+
+def test_real_clip_people_and_cars(indexer, data_dir):
+    """vtest.avi: a surveillance camera over a path with pedestrians and parked cars."""
+    doc = indexer.index(data_dir / "vtest_20s.avi", IndexOptions())
+    validate_index(doc)
+    person = spans_of(doc, "person")
+    assert person[0][0] == 0 and person[-1][1] > 18
+    assert spans_of(doc, "car")
+
+
+def test_real_clip_face_and_tie(indexer, data_dir):
+    """carphone_pristine.mp4: a man in a suit and bow tie talking in a car."""
+    doc = indexer.index(data_dir / "carphone_pristine.mp4", IndexOptions())
+    names = {lb["name"] for lb in doc["videos"][0]["insights"]["labels"]}
+    assert {"person", "human face"} <= names
+    assert names & {"bow tie", "necktie"}
