@@ -101,7 +101,7 @@ def index(
                 doc = indexer.index(path, options, progress=progress)
         except MediaError as exc:
             failures += 1
-            fail(f"{path}: {exc}")
+            fail(str(exc))
             continue
         target = _output_path(output, path, many)
         if target is not None:
@@ -180,11 +180,38 @@ def bench(
     try:
         report = run_bench(video, fps=fps, baseline=baseline, threads=threads)
     except MediaError as exc:
-        raise fail(f"{video}: {exc}") from None
+        raise fail(str(exc)) from None
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
         render_report(report, out)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on [env VIDEOLABELS_HOST; default: 127.0.0.1].")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port; 0 picks a free one [env VIDEOLABELS_PORT; default: 8000].")] = None,
+    data_dir: Annotated[
+        Optional[Path],
+        typer.Option("--data-dir", help="Database, keys, videos and thumbnails [env VIDEOLABELS_DATA_DIR; default: ~/.local/share/videolabels]."),
+    ] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Indexing threads [env VIDEOLABELS_WORKERS; default: 1].")] = None,
+) -> None:
+    """Run the HTTP API (Azure AI Video Indexer's routes for the labels insight)."""
+    from pydantic import ValidationError
+
+    from .service import Settings, serve as run
+
+    flags = {"host": host, "port": port, "data_dir": data_dir, "workers": workers}
+    try:
+        settings = Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise fail(problems, 2) from None
+    try:
+        run(settings)
+    except OSError as exc:
+        raise fail(str(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

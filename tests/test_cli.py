@@ -1,0 +1,152 @@
+"""The `videolabels` command as a user runs it: outputs, batches, bad input, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from videolabels import __version__
+from videolabels.insights import validate_index
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "bikes.mp4"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "videolabels", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def audio_only(path: Path) -> Path:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=16000)
+        stream.layout = "mono"
+        t = np.arange(16000, dtype=np.float32) / 16000
+        frame = av.AudioFrame.from_ndarray((0.2 * np.sin(2 * np.pi * 440 * t))[None, :], format="fltp", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = 16000, 0, Fraction(1, 16000)
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory, data_dir) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("bad")
+    (d / "empty.mp4").write_bytes(b"")
+    (d / "notes.mp4").write_text("this is not a video\n" * 50)
+    whole = SAMPLE.read_bytes()
+    (d / "truncated.mp4").write_bytes(whole[: len(whole) // 3])
+    return {
+        "missing": d / "missing.mp4",
+        "empty": d / "empty.mp4",
+        "text": d / "notes.mp4",
+        "truncated": d / "truncated.mp4",
+        "audio": audio_only(d / "tone.m4a"),
+        "damaged": data_dir / "Megamind_bugy.avi",
+    }
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"videolabels {__version__}"
+
+
+def test_index_to_file_is_a_valid_document(tmp_path):
+    out = tmp_path / "bikes.index.json"
+    result = run("index", str(SAMPLE), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(out.read_text())
+    validate_index(doc)
+    names = {lb["name"] for lb in doc["videos"][0]["insights"]["labels"]}
+    assert {"car", "person"} <= names
+    assert doc["name"] == "bikes.mp4" and doc["durationInSeconds"] == 10
+
+
+def test_index_to_stdout_when_piped():
+    result = run("index", str(SAMPLE), "--include-summarized-insights")
+    assert result.returncode == 0
+    doc = json.loads(result.stdout)
+    assert "summarizedInsights" in doc
+    assert result.stderr == ""  # no progress bar, no native library chatter when piped
+
+
+def test_table_format_lists_labels_and_times():
+    result = run("index", str(SAMPLE), "--format", "table")
+    assert result.returncode == 0
+    assert "car" in result.stdout and "0:00:02" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "kind, fragment",
+    [
+        ("missing", "does not exist"),
+        ("empty", "empty"),
+        ("text", "not a video"),
+        ("truncated", ""),
+        ("audio", "no video"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(bad_files, kind, fragment):
+    result = run("index", str(bad_files[kind]))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("videolabels: error: ") and str(bad_files[kind]) in lines[0]
+    assert fragment in lines[0].lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_batch_goes_on_past_bad_files(bad_files, tmp_path):
+    out = tmp_path / "out"
+    result = run(
+        "index", str(bad_files["text"]), str(SAMPLE), str(bad_files["damaged"]), str(bad_files["audio"]), "-o", str(out)
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (out / "bikes.index.json").exists()
+    errors = [line for line in result.stderr.splitlines() if line.startswith("videolabels: error:")]
+    assert any("notes.mp4" in e for e in errors) and any("tone.m4a" in e for e in errors)
+
+
+def test_damaged_file_never_crashes(bad_files):
+    result = run("index", str(bad_files["damaged"]))
+    assert "Traceback" not in result.stderr
+    if result.returncode == 0:
+        validate_index(json.loads(result.stdout))
+    else:
+        assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_option_errors_are_usage_errors():
+    assert run("index", str(SAMPLE), "--fps", "0").returncode == 2
+    assert run("index", str(SAMPLE), "--min-confidence", "1.5").returncode == 2
+    assert run("index", str(SAMPLE), "--format", "xml").returncode == 2
+
+
+def test_labels_lists_the_vocabulary():
+    result = run("labels", "--json")
+    assert result.returncode == 0
+    labels = json.loads(result.stdout)
+    by_name = {lb["name"]: lb for lb in labels}
+    assert by_name["sunglasses"]["referenceId"] == "device/optical instrument/sunglasses"
+    assert by_name["sunglasses"]["synset"] == "04356056-n"
+    assert len(labels) > 900
+
+
+def test_bench_reports_speed_stages_memory_and_baseline():
+    result = run("bench", str(SAMPLE), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["realtime_factor"] > 0 and report["frames_sampled"] == 10
+    assert report["peak_rss_mb"] > 50
+    assert {"decode_busy", "inference:efficientnet-lite3-int8"} <= set(report["stages_s"])
+    assert report["baseline"]["frames_read"] == 250 and report["speedup_vs_baseline"] > 0
