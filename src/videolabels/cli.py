@@ -189,18 +189,29 @@ def bench(
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on [env VIDEOLABELS_HOST; default: 127.0.0.1].")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port; 0 picks a free one [env VIDEOLABELS_PORT; default: 8000].")] = None,
+    host: Annotated[
+        Optional[str], typer.Option(help="Address to listen on (env VIDEOLABELS_HOST, default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        Optional[int], typer.Option(help="Port; 0 picks a free one (env VIDEOLABELS_PORT, default 8000).")
+    ] = None,
     data_dir: Annotated[
         Optional[Path],
-        typer.Option("--data-dir", help="Database, keys, videos and thumbnails [env VIDEOLABELS_DATA_DIR; default: ~/.local/share/videolabels]."),
+        typer.Option(
+            "--data-dir",
+            help="Database, keys, videos and thumbnails "
+            "(env VIDEOLABELS_DATA_DIR, default ~/.local/share/videolabels).",
+        ),
     ] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Indexing threads [env VIDEOLABELS_WORKERS; default: 1].")] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(help="Videos indexed at once (env VIDEOLABELS_WORKERS, default 1).")
+    ] = None,
 ) -> None:
     """Run the HTTP API (Azure AI Video Indexer's routes for the labels insight)."""
     from pydantic import ValidationError
 
-    from .service import Settings, serve as run
+    from .service import Settings
+    from .service import serve as run
 
     flags = {"host": host, "port": port, "data_dir": data_dir, "workers": workers}
     try:

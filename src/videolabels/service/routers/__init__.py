@@ -1,0 +1,1 @@
+"""HTTP routes, thin: parse, authorize, call the service, shape the response."""
