@@ -137,8 +137,12 @@ def test_index_document(env: Env) -> None:
         for inst in label["instances"]:
             assert set(inst) == {"confidence", "adjustedStart", "adjustedEnd", "start", "end", "thumbnailId"}
 
+    from videolabels.insights import validate_index
+
+    validate_index(doc)  # thumbnailId on instances is part of the schema
     plain = env.api.index(LIBRARY, env.id("bikes"), includeSummarizedInsights="false")
     assert "summarizedInsights" not in plain
+    validate_index(plain)
     assert labels_of(plain) == labels
 
 

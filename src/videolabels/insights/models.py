@@ -207,6 +207,11 @@ class LabelInstance(_Strict):
     adjusted_end: TimeSpan
     start: TimeSpan
     end: TimeSpan
+    #: A JPEG frame of the instance, served by the HTTP service's Thumbnails route (as
+    #: Video Indexer does for faces); absent in documents the CLI writes.
+    thumbnail_id: Annotated[str, Field(min_length=1)] | SkipJsonSchema[None] = Field(
+        default=None, exclude_if=lambda value: value is None, json_schema_extra=lambda s: s.pop("default", None)
+    )
 
 
 class Label(_Strict):
