@@ -100,6 +100,7 @@ def run_bench(video: str | Path, *, fps: float = 1.0, baseline: bool = True, thr
         "realtime_factor": round(info.duration / wall, 1) if wall > 0 else None,
         "frames_sampled": timings.frames_sampled,
         "frames_analyzed": timings.frames_analyzed,
+        "detector_frames": timings.detector_frames,
         "stages_s": {
             "probe": round(timings.probe, 3),
             "decode_busy": round(timings.decode_busy, 3),

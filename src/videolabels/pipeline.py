@@ -12,6 +12,7 @@ bound keeps memory flat however long the video is.
 from __future__ import annotations
 
 import queue
+from concurrent.futures import ThreadPoolExecutor
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -51,6 +52,9 @@ class IndexOptions:
     #: this; faces without a detectable person are rare and the cascade is the costliest
     #: model on large frames.
     face_gate: float = 0.2
+    #: Expensive models (the detectors) look at every n-th sample, and at the samples in
+    #: between only where their answer changed; 1 runs them on every sample.
+    detector_stride: int = 2
     #: Samples a label may miss inside one instance.
     max_gap: int = 1
 
@@ -74,6 +78,7 @@ class Timings:
     total: float = 0.0
     frames_sampled: int = 0
     frames_analyzed: int = 0
+    detector_frames: int = 0
 
 
 @dataclass
@@ -185,6 +190,20 @@ def face_regions(images: Sequence[np.ndarray], boxes: np.ndarray, min_score: flo
     return crops, np.asarray(owners, dtype=int)
 
 
+#: Score difference below which a label crossing the threshold is not taken as a change.
+CHANGE_MARGIN = 0.15
+
+
+def _labels_changed(a: np.ndarray, b: np.ndarray, threshold: float) -> bool:
+    """Whether some label holds on one side and clearly not on the other.
+
+    A label hovering at the threshold (0.49 then 0.52) is not a change worth looking
+    between for: the frames in between get the lower score either way.
+    """
+    flipped = (a >= threshold) != (b >= threshold)
+    return bool(np.any(flipped & (np.abs(a - b) > CHANGE_MARGIN)))
+
+
 def _thumbnail(image: np.ndarray) -> np.ndarray:
     small = cv2.resize(image, (32, 18), interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
@@ -207,10 +226,67 @@ class Indexer:
             keys.update(dict.fromkeys(m.keys))
         self.label_keys = list(keys)
         self._label_index = {k: i for i, k in enumerate(self.label_keys)}
+        pairs = list(zip(self.recognizers, self._maps))
+        self._cheap = [(r, m) for r, m in pairs if not getattr(r, "expensive", False)]
+        self._expensive = [(r, m) for r, m in pairs if getattr(r, "expensive", False)]
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="videolabels-detect")
         coco = [r for r in self.recognizers if r.namespace == "coco"]
         self._person_class = list(coco[0].classes).index("person") if coco else -1
 
     # -- analysis -------------------------------------------------------------------
+    def _run(self, models: list[tuple[Recognizer, _LabelMap]], images: list[np.ndarray], options: IndexOptions, timings: Timings) -> np.ndarray:
+        """Label scores of `images` from `models`; faces are looked for in person crops."""
+        label_rows = np.zeros((len(images), len(self.label_keys)), dtype=np.float32)
+        person_boxes: np.ndarray | None = None
+        for r, m in models:
+            t0 = time.perf_counter()
+            if r.namespace == "face" and person_boxes is not None:
+                crops, owners = face_regions(images, person_boxes, options.face_gate)
+                scores = np.zeros((len(images), len(r.classes)), dtype=np.float32)
+                if crops:
+                    np.maximum.at(scores, owners, r.recognize(crops))
+            else:
+                scores = r.recognize(images)
+            cols = [self._label_index[k] for k in m.keys]
+            label_rows[:, cols] = np.maximum(label_rows[:, cols], m.apply(scores))
+            if r.namespace == "coco":
+                boxes = getattr(r, "last_boxes", None)
+                person_boxes = None if boxes is None else boxes[boxes[:, 1] == self._person_class]
+            timings.inference[r.name] += time.perf_counter() - t0
+        return label_rows
+
+    def _run_expensive(
+        self, images: list[np.ndarray], anchor: np.ndarray | None, options: IndexOptions, timings: Timings
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Detector scores at every frame, computing them only where they can change.
+
+        The detectors run on every `detector_stride`-th frame. Between two such frames
+        that agree on which labels hold, the in-between frames take the lower of the two
+        scores (a label holds there only if it held on both sides); where they disagree,
+        something entered or left, and the in-between frames are run too, so every
+        change is still placed on the exact sample. What this can miss is a label that
+        shows up between two agreeing looks and is gone again: a one-sample blip, which
+        the timeline's lone-sample rule would mostly reject anyway.
+        """
+        n = len(images)
+        stride = max(1, options.detector_stride)
+        out = np.zeros((n, len(self.label_keys)), dtype=np.float32)
+        coarse = [i for i in range(n) if (i + 1) % stride == 0 or i == n - 1]
+        out[coarse] = self._run(self._expensive, [images[i] for i in coarse], options, timings)
+        timings.detector_frames += len(coarse)
+        previous, previous_row = -1, anchor
+        for q in coarse:
+            gap = list(range(previous + 1, q))
+            if gap:
+                a, b = previous_row, out[q]
+                if a is None or _labels_changed(a, b, options.min_confidence):
+                    out[gap] = self._run(self._expensive, [images[i] for i in gap], options, timings)
+                    timings.detector_frames += len(gap)
+                else:
+                    out[gap] = np.minimum(a, b)
+            previous, previous_row = q, out[q]
+        return out, out[n - 1].copy()
+
     def analyze(self, path: str | Path, options: IndexOptions | None = None, progress: ProgressCallback | None = None) -> Analysis:
         options = options or IndexOptions()
         options.validate()
@@ -229,28 +305,20 @@ class Indexer:
         batch: list[SampledFrame] = []
         batch_rows: list[int] = []
 
+        anchor: np.ndarray | None = None  # expensive models' rows at the last analysed frame
+
         def flush() -> None:
+            nonlocal anchor
             if not batch:
                 return
             images = [f.image for f in batch]
-            label_rows = np.zeros((len(batch), len(self.label_keys)), dtype=np.float32)
-            person_boxes: np.ndarray | None = None
-            for r, m in zip(self.recognizers, self._maps):
-                t0 = time.perf_counter()
-                if r.namespace == "face" and person_boxes is not None:
-                    crops, owners = face_regions(images, person_boxes, options.face_gate)
-                    scores = np.zeros((len(images), len(r.classes)), dtype=np.float32)
-                    if crops:
-                        np.maximum.at(scores, owners, r.recognize(crops))
-                else:
-                    scores = r.recognize(images)
-                cols = [self._label_index[k] for k in m.keys]
-                label_rows[:, cols] = np.maximum(label_rows[:, cols], m.apply(scores))
-                if r.namespace == "coco":
-                    person_boxes = getattr(r, "last_boxes", None)
-                    if person_boxes is not None:
-                        person_boxes = person_boxes[person_boxes[:, 1] == self._person_class]
-                timings.inference[r.name] += time.perf_counter() - t0
+            # The detectors and the classifier run side by side: both runtimes release
+            # the GIL, and decoding (the third stage) needs little of the second core.
+            pending = self._pool.submit(self._run_expensive, images, anchor, options, timings) if self._expensive else None
+            label_rows = self._run(self._cheap, images, options, timings)
+            if pending is not None:
+                expensive, anchor = pending.result()
+                np.maximum(label_rows, expensive, out=label_rows)
             for row_index, label_row in zip(batch_rows, label_rows):
                 rows[row_index] = label_row
             timings.frames_analyzed += len(batch)

@@ -33,6 +33,9 @@ class Recognizer(Protocol):
     #: classes that share a label then add up. False for detectors, where the best
     #: detection of any class that maps to the label wins.
     exclusive: bool
+    #: True for models costly enough that the pipeline runs them only where the picture
+    #: may have changed their answer (see `pipeline.Indexer._run_expensive`).
+    expensive: bool
 
     def recognize(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """Scores of shape (len(images), len(classes)), float32 in [0, 1]."""

@@ -24,6 +24,7 @@ class SsdMobileNetCoco:
     name = "ssd-mobilenet-v2-coco"
     namespace = "coco"
     exclusive = False
+    expensive = True
 
     def __init__(self, num_threads: int = 1) -> None:
         # coco_ids.txt has one line per detector id (1-based), unused ids included, so

@@ -31,6 +31,7 @@ class HaarFrontalFace:
     name = "haar-frontalface"
     namespace = "face"
     exclusive = False
+    expensive = True
     classes = ("face",)
 
     def __init__(self, max_side: int = 640, min_face: int = 20) -> None:

@@ -28,7 +28,9 @@ def center_square(image: np.ndarray, size: int, crop: float = 0.875) -> np.ndarr
     h, w = image.shape[:2]
     scale = size / crop / min(h, w)
     nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
-    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA)
+    # Area averaging only pays for itself on big reductions; bilinear is ~7x cheaper.
+    interpolation = cv2.INTER_AREA if scale < 0.5 else cv2.INTER_LINEAR
+    resized = cv2.resize(image, (nw, nh), interpolation=interpolation)
     y, x = (nh - size) // 2, (nw - size) // 2
     return resized[y : y + size, x : x + size]
 
@@ -37,6 +39,7 @@ class EfficientNetLite3:
     name = "efficientnet-lite3-int8"
     namespace = "imagenet"
     exclusive = True
+    expensive = False
 
     def __init__(self, num_threads: int = 1) -> None:
         try:
