@@ -114,3 +114,20 @@ def test_real_clip_face_and_tie(indexer, data_dir):
     names = {lb["name"] for lb in doc["videos"][0]["insights"]["labels"]}
     assert {"person", "human face"} <= names
     assert names & {"bow tie", "necktie"}
+
+
+@pytest.mark.parametrize("clip", ["bikes.mp4", "vtest_20s.avi"])
+def test_detector_gating_keeps_the_labels_and_times(indexer, data_dir, clip):
+    """Looking with the detectors only where the picture or their answer changed must
+    give the instances a look at every sample gives, on a fast-cut clip and a static one."""
+    every = indexer.index(data_dir / clip, IndexOptions(detector_stride=1, reuse_threshold=0), video_id="x")
+    looks_every = indexer.last_analysis.timings.detector_frames
+    gated = indexer.index(data_dir / clip, IndexOptions(), video_id="x")
+    looks_gated = indexer.last_analysis.timings.detector_frames
+
+    def spans(d):
+        return {lb["name"]: [(i["start"], i["end"]) for i in lb["instances"]] for lb in d["videos"][0]["insights"]["labels"]}
+
+    assert spans(gated) == spans(every)
+    if clip == "vtest_20s.avi":  # a fixed camera: most looks are saved
+        assert looks_gated <= looks_every / 2
