@@ -32,7 +32,7 @@ def table(reports: list[dict]) -> str:
         lines.append(
             "| {file} | {w}x{h} {codec}, {d:.0f} s | **{rtf}x** | {wall:.1f} s | {fs} / {df} | {dec:.1f} s | {cls:.1f} s | {det:.1f} s | {face:.1f} s | {rss:.0f} MB | {brtf} | {sp} |".format(
                 file=v["file"], w=v["width"], h=v["height"], codec=v["codec"], d=v["duration_s"],
-                rtf=r["realtime_factor"], wall=r["wall_s"], fs=r["frames_sampled"], df=r.get("detector_frames", "-"),
+                rtf=r["realtime_factor"], wall=r["wall_s"], fs=r["frames_sampled"], df=r.get("looks", {}).get("ssd-mobilenet-v2-coco", r.get("detector_frames", "-")),
                 dec=st.get("decode_busy", 0), cls=st.get("inference:efficientnet-lite3-int8", 0),
                 det=st.get("inference:ssd-mobilenet-v2-coco", 0), face=st.get("inference:haar-frontalface", 0),
                 rss=r["peak_rss_mb"],

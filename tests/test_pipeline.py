@@ -120,10 +120,12 @@ def test_real_clip_face_and_tie(indexer, data_dir):
 def test_detector_gating_keeps_the_labels_and_times(indexer, data_dir, clip):
     """Looking with the detectors only where the picture or their answer changed must
     give the instances a look at every sample gives, on a fast-cut clip and a static one."""
-    every = indexer.index(data_dir / clip, IndexOptions(detector_stride=1, reuse_threshold=0), video_id="x")
-    looks_every = indexer.last_analysis.timings.detector_frames
+    every = indexer.index(
+        data_dir / clip, IndexOptions(detector_stride=1, classifier_stride=1, reuse_threshold=0), video_id="x"
+    )
+    looks_every = indexer.last_analysis.timings.looks["ssd-mobilenet-v2-coco"]
     gated = indexer.index(data_dir / clip, IndexOptions(), video_id="x")
-    looks_gated = indexer.last_analysis.timings.detector_frames
+    looks_gated = indexer.last_analysis.timings.looks["ssd-mobilenet-v2-coco"]
 
     def spans(d):
         return {lb["name"]: [(i["start"], i["end"]) for i in lb["instances"]] for lb in d["videos"][0]["insights"]["labels"]}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def run_bench(video: str | Path, *, fps: float = 1.0, baseline: bool = True, thr
         "realtime_factor": round(info.duration / wall, 1) if wall > 0 else None,
         "frames_sampled": timings.frames_sampled,
         "frames_analyzed": timings.frames_analyzed,
-        "detector_frames": timings.detector_frames,
+        "looks": dict(timings.looks),
         "stages_s": {
             "probe": round(timings.probe, 3),
             "decode_busy": round(timings.decode_busy, 3),
@@ -119,6 +120,161 @@ def run_bench(video: str | Path, *, fps: float = 1.0, baseline: bool = True, thr
             report["speedup_vs_baseline"] = round(base["wall_s"] / wall, 2)
         report["baseline"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in base.items()}
     return report
+
+
+class RssSampler:
+    """Samples the memory of this process and all its descendants in a thread.
+
+    ``samples`` are (seconds since start, MB): the resident set sizes added up, which
+    counts pages that processes share (libraries, the forkserver's imports) once per
+    process; ``pss_samples`` (Linux) share them out instead, so their total is what
+    the machine holds. ``peak_mb`` / ``peak_pss_mb`` are the highest totals seen.
+    """
+
+    def __init__(self, interval: float = 0.5, pid: int | None = None, pss: bool = True) -> None:
+        import threading
+
+        import psutil
+
+        self.interval = interval
+        self._process = psutil.Process(pid)
+        self._pss = pss and sys.platform.startswith("linux")
+        self.samples: list[tuple[float, float]] = []
+        self.pss_samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="videolabels-rss", daemon=True)
+        self._t0 = time.perf_counter()
+
+    def _sample(self) -> None:
+        import psutil
+
+        rss = pss = 0
+        try:
+            processes = [self._process, *self._process.children(recursive=True)]
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            processes = []  # the process ended
+        for proc in processes:
+            try:
+                if self._pss:
+                    full = proc.memory_full_info()
+                    rss, pss = rss + full.rss, pss + full.pss
+                else:
+                    rss += proc.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        t = time.perf_counter() - self._t0
+        self.samples.append((t, rss / 2**20))
+        if self._pss:
+            self.pss_samples.append((t, pss / 2**20))
+
+    def _run(self) -> None:
+        while True:
+            self._sample()
+            if self._stop.wait(self.interval):
+                return
+
+    @property
+    def peak_mb(self) -> float:
+        return max((mb for _, mb in self.samples), default=0.0)
+
+    @property
+    def peak_pss_mb(self) -> float | None:
+        return max((mb for _, mb in self.pss_samples), default=0.0) if self._pss else None
+
+    def __enter__(self) -> "RssSampler":
+        self._t0 = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+def run_batch_bench(paths: list[str | Path], *, jobs: int = 1, fps: float = 1.0, threads: int = 1) -> dict:
+    """Throughput of a batch (`videolabels index PATH... --jobs N`): video seconds per wall second.
+
+    The wall time includes starting the workers and loading their models (`startup_s`,
+    once per worker): that is what a batch costs. Memory: each worker's own peak RSS
+    and the peak of all processes together, sampled every 0.2 s.
+    """
+    from .batch import default_jobs, expand_inputs, run_batch
+
+    videos, problems = expand_inputs(paths)
+    options = IndexOptions(fps=fps)
+    with RssSampler(interval=0.2) as rss:
+        summary = run_batch(videos, options, jobs=jobs, threads=threads)
+    results = problems + summary.results
+    wall = summary.wall_s
+    return {
+        "videolabels": __version__,
+        "machine": machine_description(),
+        "settings": {
+            "sample_fps": fps,
+            "jobs": summary.jobs,
+            "jobs_asked": jobs if jobs > 0 else f"0 (one per core: {default_jobs()})",
+            "threads_per_worker": threads if summary.jobs == 1 else 1,
+            "in_process": summary.jobs == 1,
+        },
+        "videos": len(results),
+        "indexed": len(summary.indexed),
+        "failed": len(results) - len(summary.indexed),
+        "video_s": round(summary.video_seconds, 3),
+        "wall_s": round(wall, 3),
+        "realtime_factor": round(summary.video_seconds / wall, 2) if wall > 0 else None,
+        "startup_s": round(summary.startup_s, 3),
+        "realtime_factor_after_startup": (
+            round(summary.video_seconds / (wall - summary.startup_s), 2) if wall > summary.startup_s else None
+        ),
+        "peak_rss_mb": {
+            "per_worker_max": round(max(summary.worker_peak_rss_mb.values(), default=0.0), 1),
+            "per_worker": {str(pid): mb for pid, mb in summary.worker_peak_rss_mb.items()},
+            "all_processes": round(rss.peak_mb, 1),
+            "all_processes_pss": round(rss.peak_pss_mb, 1) if rss.peak_pss_mb is not None else None,
+        },
+        "per_video": [
+            {
+                "file": r.path,
+                "ok": r.ok,
+                "error": r.error,
+                "duration_s": round(r.duration_s, 3),
+                "wall_s": round(r.wall_s, 3),
+                "realtime_factor": round(r.realtime_factor, 2) if r.realtime_factor else None,
+                "frames_sampled": r.frames_sampled,
+                "labels": r.labels,
+                "worker": r.worker,
+            }
+            for r in results
+        ],
+    }
+
+
+def render_batch_report(report: dict, console: Console) -> None:
+    s, m = report["settings"], report["machine"]
+    console.print(
+        f"[bold]{report['videos']} videos[/], {report['video_s']} s of video, {s['jobs']} job(s)"
+        f" on {m['cpu']} ({m['cores']} cores)"
+    )
+    table = Table(show_header=True)
+    for name, justify in (("video", "left"), ("duration", "right"), ("wall", "right"), ("real-time", "right"), ("worker", "right")):
+        table.add_column(name, justify=justify)
+    for v in report["per_video"]:
+        if v["ok"]:
+            table.add_row(Path(v["file"]).name, f"{v['duration_s']} s", f"{v['wall_s']} s", f"{v['realtime_factor']}x", str(v["worker"]))
+        else:
+            table.add_row(Path(v["file"]).name, "failed", "", "", str(v["worker"] or ""))
+    console.print(table)
+    rss = report["peak_rss_mb"]
+    console.print(
+        f"batch: [bold]{report['realtime_factor']}x[/] real time ({report['video_s']} s of video in {report['wall_s']} s wall,"
+        f" {report['startup_s']} s of it starting workers and loading models); peak RSS {rss['per_worker_max']} MB per worker,"
+        f" {rss['all_processes']} MB all processes (RSS summed; {rss['all_processes_pss']} MB proportional set size);"
+        f" {report['failed']} failed"
+    )
+    for v in report["per_video"]:
+        if not v["ok"]:
+            console.print(f"failed: {v['error']}", markup=False, highlight=False)
 
 
 def render_report(report: dict, console: Console) -> None:
@@ -144,4 +300,12 @@ def render_report(report: dict, console: Console) -> None:
     console.print(table)
 
 
-__all__ = ["machine_description", "naive_baseline", "render_report", "run_bench"]
+__all__ = [
+    "RssSampler",
+    "machine_description",
+    "naive_baseline",
+    "render_batch_report",
+    "render_report",
+    "run_batch_bench",
+    "run_bench",
+]

@@ -26,7 +26,7 @@ from .insights import Instance, LabelTrack, build_index
 from .media import MediaError, SampledFrame, VideoInfo, probe, sample_frames
 from .recognizers import Recognizer, default_recognizers
 from .timeline import find_instances
-from .vocabulary import Vocabulary
+from .vocabulary import Vocabulary, expand_scores
 
 #: Default label threshold on our score scale (see README "Choosing the threshold").
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -53,8 +53,10 @@ class IndexOptions:
     #: model on large frames.
     face_gate: float = 0.2
     #: Expensive models (the detectors) look at every n-th sample, and at the samples in
-    #: between only where their answer changed; 1 runs them on every sample.
+    #: between only where their answer or the picture changed; 1: every sample.
     detector_stride: int = 4
+    #: The same for the classifier, which is cheaper and gives the finer labels.
+    classifier_stride: int = 2
     #: Samples a label may miss inside one instance.
     max_gap: int = 1
 
@@ -78,7 +80,8 @@ class Timings:
     total: float = 0.0
     frames_sampled: int = 0
     frames_analyzed: int = 0
-    detector_frames: int = 0
+    #: Frames (or face crops) each model was run on.
+    looks: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -255,8 +258,11 @@ class Indexer:
                 scores = np.zeros((len(images), len(r.classes)), dtype=np.float32)
                 if crops:
                     np.maximum.at(scores, owners, r.recognize(crops))
+                looked = len(crops)
             else:
                 scores = r.recognize(images)
+                looked = len(images)
+            timings.looks[r.name] = timings.looks.get(r.name, 0) + looked
             cols = [self._label_index[k] for k in m.keys]
             label_rows[:, cols] = np.maximum(label_rows[:, cols], m.apply(scores))
             if r.namespace == "coco":
@@ -265,17 +271,19 @@ class Indexer:
             timings.inference[r.name] += time.perf_counter() - t0
         return label_rows
 
-    def _run_expensive(
+    def _run_gated(
         self,
+        models: list[tuple[Recognizer, _LabelMap]],
+        stride: int,
         images: list[np.ndarray],
         thumbs: list[np.ndarray],
         anchor: tuple[np.ndarray, np.ndarray] | None,
         options: IndexOptions,
         timings: Timings,
     ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """Detector scores at every frame, computing them only where they can change.
+        """Scores of `models` at every frame, computing them only where they can change.
 
-        The detectors look at every `detector_stride`-th frame. Between two looks that
+        The models look at every `stride`-th frame. Between two looks that
         agree on which labels hold, the frames in between take the lower of the two
         scores (a label holds there only if it held on both sides). Where two looks
         disagree, something entered or left: the middle frame is looked at and each half
@@ -287,12 +295,11 @@ class Indexer:
         `anchor` is the (scores, thumbnail) of the previous batch's last frame.
         """
         n = len(images)
-        stride = max(1, options.detector_stride)
+        stride = max(1, stride)
         out = np.zeros((n, len(self.label_keys)), dtype=np.float32)
 
         def look(indices: list[int]) -> None:
-            out[indices] = self._run(self._expensive, [images[i] for i in indices], options, timings)
-            timings.detector_frames += len(indices)
+            out[indices] = self._run(models, [images[i] for i in indices], options, timings)
 
         def same_shot(lo_thumb: np.ndarray, hi: int, between: range) -> bool:
             return all(
@@ -341,24 +348,29 @@ class Indexer:
         batch: list[SampledFrame] = []
         batch_rows: list[int] = []
 
-        anchor: tuple[np.ndarray, np.ndarray] | None = None  # detectors' (scores, thumbnail) at the last analysed frame
+        # (scores, thumbnail) at the last analysed frame, for the classifier and the detectors
+        anchors: list[tuple[np.ndarray, np.ndarray] | None] = [None, None]
         batch_thumbs: list[np.ndarray] = []
 
         def flush() -> None:
-            nonlocal anchor
             if not batch:
                 return
             images = [f.image for f in batch]
             # The detectors and the classifier run side by side: both runtimes release
             # the GIL, and decoding (the third stage) needs little of the second core.
+            thumbs = list(batch_thumbs)
             pending = (
-                self._pool.submit(self._run_expensive, images, list(batch_thumbs), anchor, options, timings)
+                self._pool.submit(
+                    self._run_gated, self._expensive, options.detector_stride, images, thumbs, anchors[1], options, timings
+                )
                 if self._expensive
                 else None
             )
-            label_rows = self._run(self._cheap, images, options, timings)
+            label_rows, anchors[0] = self._run_gated(
+                self._cheap, options.classifier_stride, images, thumbs, anchors[0], options, timings
+            )
             if pending is not None:
-                expensive, anchor = pending.result()
+                expensive, anchors[1] = pending.result()
                 np.maximum(label_rows, expensive, out=label_rows)
             for row_index, label_row in zip(batch_rows, label_rows):
                 rows[row_index] = label_row
@@ -403,7 +415,12 @@ class Indexer:
     def tracks(self, analysis: Analysis, options: IndexOptions) -> list[LabelTrack]:
         t0 = time.perf_counter()
         tracks: list[LabelTrack] = []
-        for key, scores in analysis.label_scores.items():
+        # Parents ("dog" from the breeds) and scenes/activities, from the whole timeline.
+        exclusive = {k for m in self._maps if m.exclusive for k in m.keys} - {
+            k for m in self._maps if not m.exclusive for k in m.keys
+        }
+        label_scores = expand_scores(self.vocabulary, analysis.times, analysis.label_scores, exclusive)
+        for key, scores in label_scores.items():
             spans = find_instances(
                 analysis.times,
                 scores,
@@ -421,6 +438,9 @@ class Indexer:
                     reference_id=label.reference_id,
                     synset=label.synset,
                     instances=[Instance(start=s.start, end=min(s.end, max(analysis.info.duration, s.start)), confidence=s.confidence) for s in spans],
+                    parents=tuple(self.vocabulary.labels[p].name for p in self.vocabulary.parents(key)),
+                    categories=self.vocabulary.categories(key),
+                    kind=self.vocabulary.kind(key),
                 )
             )
         analysis.timings.timeline += time.perf_counter() - t0
@@ -435,6 +455,7 @@ class Indexer:
         name: str | None = None,
         video_id: str | None = None,
         analysis: Analysis | None = None,
+        label_detail: bool = False,
     ) -> dict:
         options = options or IndexOptions()
         analysis = analysis or self.analyze(path, options, progress)
@@ -447,6 +468,7 @@ class Indexer:
             video_id=video_id,
             language=options.language,
             include_summarized_insights=options.include_summarized_insights,
+            label_detail=label_detail,
         )
         analysis.timings.document += time.perf_counter() - t0
         self.last_analysis = analysis
