@@ -147,6 +147,10 @@ def create_app(
             'Errors have Video Indexer\'s shape: `{"ErrorType": ..., "Message": ...}`.'
         ),
         lifespan=lifespan,
+        # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN; the portal
+        # serves an offline API reference at /docs instead (the schema stays at /openapi.json).
+        docs_url=None,
+        redoc_url=None,
     )
     install_handlers(app)
     from .routers import auth, languages, search
@@ -156,5 +160,8 @@ def create_app(
     app.include_router(search.router)  # before the videos router: /Videos/Search is not a video id
     app.include_router(video_routes.router)
     app.include_router(languages.router)
+    from ..portal import mount_portal
+
+    mount_portal(app)  # the web portal at /, after the API's routes
     app.add_middleware(CaseInsensitivePaths)
     return app

@@ -53,7 +53,8 @@ def serve(settings: Settings, out: TextIO = sys.stdout) -> None:
             f"  {keys.generated}\n"
         )
     out.write(
-        f"videolabels: serving on {url}  (OpenAPI: {url}/openapi.json, docs: {url}/docs, data: {settings.data_dir})\n"
+        f"videolabels: serving on {url}  (portal: {url}/, OpenAPI: {url}/openapi.json, API reference: {url}/docs, "
+        f"data: {settings.data_dir})\n"
     )
     out.flush()
     config = uvicorn.Config(
