@@ -37,7 +37,7 @@ def source_frames(paths: list[Path], width: int, height: int):
                 yield frame.reformat(width=width, height=height, format="yuv420p")
 
 
-def make_clip(out: Path, *, height: int = 720, seconds: float = 120.0, fps: int = 25, sources: list[Path] | None = None, preset: str = "veryfast") -> Path:
+def make_clip(out: Path, *, height: int = 720, seconds: float = 120.0, fps: int = 25, sources: list[Path] | None = None, preset: str = "veryfast", crf: int = 23) -> Path:
     paths = [p for p in (sources or DEFAULT_SOURCES) if p.exists()]
     if not paths:
         raise SystemExit("no source clips found; pass --source FILE")
@@ -47,7 +47,7 @@ def make_clip(out: Path, *, height: int = 720, seconds: float = 120.0, fps: int 
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.gop_size = 2 * fps
-        stream.options = {"preset": preset, "crf": "23", "bf": "3"}
+        stream.options = {"preset": preset, "crf": str(crf), "bf": "3"}
         stream.time_base = Fraction(1, fps)
         for index, frame in enumerate(itertools.islice(source_frames(paths, width, height), total)):
             frame.pts, frame.time_base = index, Fraction(1, fps)
@@ -66,8 +66,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--source", type=Path, action="append", help="source clip (repeatable)")
+    parser.add_argument("--crf", type=int, default=23, help="x264 quality (higher: smaller file; 35 for long test files)")
     args = parser.parse_args()
-    make_clip(args.output, height=args.height, seconds=args.seconds, fps=args.fps, sources=args.source)
+    make_clip(args.output, height=args.height, seconds=args.seconds, fps=args.fps, sources=args.source, crf=args.crf)
     print(args.output)
 
 

@@ -299,7 +299,9 @@ APP0 = ["summarizedInsights", "labels", 0, "appearances", 0]
         (lambda d: _set(d, [*LABEL0, "id"], "1"), "is not of type 'integer'"),
         (lambda d: _set(d, [*LABEL0, "instances"], []), "should be non-empty"),
         (lambda d: _set(d, [*LABEL0, "referenceId"], None), "is not of type 'string'"),
-        (lambda d: _set(d, [*LABEL0, "synset"], "n1"), "Additional properties"),
+        (lambda d: _set(d, [*LABEL0, "wordnetId"], "n1"), "Additional properties"),
+        (lambda d: _set(d, [*LABEL0, "synset"], "n1"), "does not match"),  # label detail: a real synset id
+        (lambda d: _set(d, [*LABEL0, "kind"], "object"), "is not one of"),
         (lambda d: _delete(d, [*INST0, "adjustedEnd"]), "'adjustedEnd' is a required property"),
         (lambda d: _set(d, ["videos", 0, "insights", "duration"], "12"), "does not match"),
         (lambda d: _delete(d, ["videos", 0, "insights", "labels"]), "'labels' is a required property"),

@@ -83,12 +83,12 @@ def test_unmapped_table_removes_a_class(tmp_path: Path) -> None:
     curated = tmp_path / "vocabulary"
     shutil.copytree(CURATED, curated)
     with (curated / "unmapped.tsv").open("a", encoding="utf-8") as handle:
-        handle.write("imagenet\tn01440764\ttest: too obscure\n")
+        handle.write("imagenet\tn01443537\ttest: too obscure\n")
     document = generator.build(LABELSETS, WORDNET, curated)
     built = Vocabulary(json.loads(generator.dumps(document)))
-    assert built.label_key("imagenet", "n01440764") is None
-    assert built.unmapped("imagenet") == {"n01440764": "test: too obscure"}
-    assert "tench" not in built.labels  # no class left to report it
+    assert built.label_key("imagenet", "n01443537") is None
+    assert built.unmapped("imagenet") == {"n01443537": "test: too obscure"}
+    assert "goldfish" not in built.labels  # no class left to report it (and no rule uses it)
 
 
 def test_display_name_clash_is_refused(tmp_path: Path) -> None:
@@ -187,6 +187,7 @@ def test_reference_ids_are_short_paths_ending_in_the_name(vocab: Vocabulary) -> 
 def test_every_label_has_a_synset_or_a_reason(vocab: Vocabulary) -> None:
     without = {label.key for label in vocab.labels.values() if label.synset is None}
     noted = {row["class_key"].replace(" ", "_") for row in _tsv("class_synsets.tsv") if row["synset"] == "-"}
+    noted |= {row["name"].replace(" ", "_") for row in _tsv("derived_labels.tsv") if row["synset"] == "-" and row["note"]}
     assert without <= noted
 
 
@@ -275,7 +276,7 @@ def test_load_from_a_path_and_unknown_lookups(tmp_path: Path) -> None:
 
 
 def test_hypernym_graph_reaches_the_categories(vocab: Vocabulary) -> None:
-    # The data a later parents/roll-up step needs: breed -> ... -> dog -> ... -> animal.
+    # The WordNet graph above every label: breed -> ... -> dog -> ... -> animal.
     seen: set[str] = set()
     frontier = ["02099712-n"]
     while frontier:
@@ -285,6 +286,25 @@ def test_hypernym_graph_reaches_the_categories(vocab: Vocabulary) -> None:
             frontier.extend(vocab.hypernyms(synset))
     assert {"02084071-n", "01861778-n", "00015388-n"} <= seen  # dog, mammal, animal
     assert vocab.category_path("00015388-n") == "animal"
+
+
+def test_parents_and_derived_rules_are_in_the_file(vocab: Vocabulary) -> None:
+    # Parent labels and the scene/activity rules come from anchors.tsv (parent column) and
+    # derived*.tsv; tests/test_taxonomy.py covers what they mean.
+    document = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    recognized = {key for mapping in document["namespaces"].values() for key in mapping.values()}
+    for key, entry in document["labels"].items():
+        for parent in entry.get("parents", []):
+            assert parent in document["labels"], (key, parent)
+        assert key in recognized or entry.get("kind") or any(
+            key in other.get("parents", []) for other in document["labels"].values()
+        ), key
+    assert set(document["derived"]) == {key for key, entry in document["labels"].items() if entry.get("kind")}
+    assert vocab.parents("labrador_retriever") == ("dog", "mammal", "animal")
+    assert "swimming" in vocab.derived and vocab.labels["swimming"].synset == "00442115-n"
+    order = vocab.expansion_order
+    assert order.index("dog") < order.index("mammal") < order.index("animal")
+    assert order.index("beach") < order.index("outdoor")
 
 
 def test_refuses_an_unknown_format() -> None:

@@ -49,6 +49,8 @@ TABLE_NAMESPACES = ("coco", "face")
 NAMESPACES = ("imagenet",) + TABLE_NAMESPACES
 
 NO_SYNSET = "-"
+DERIVED_KINDS = ("scene", "activity")
+DERIVED_ROLES = ("evidence", "requires", "excludes")
 SYNSET_RE = re.compile(r"^\d{8}-n$")
 
 
@@ -197,6 +199,9 @@ class Curated:
     class_synsets: dict[tuple[str, str], dict[str, str]]  # (namespace, class key) -> row
     unmapped: dict[tuple[str, str], str]  # (namespace, class key) -> reason
     video_indexer: dict[str, str | None]  # synset -> referenceId Video Indexer shows
+    parent_paths: set[str] = field(default_factory=set)  # anchor paths that are parent labels
+    derived_labels: list[dict[str, str]] = field(default_factory=list)  # derived_labels.tsv rows
+    derived_rules: list[dict[str, str]] = field(default_factory=list)  # derived.tsv rows
     files: list[Path] = field(default_factory=list)
 
 
@@ -211,13 +216,21 @@ def load_curated(directory: Path, wordnet: WordNet) -> Curated:
     sources = table("sources.tsv", ("input", "what", "origin", "licence"))
 
     anchors: dict[str, str] = {}
-    for row in table("anchors.tsv", ("synset", "wordnet_lemma", "path", "note")):
+    parent_flags: dict[str, str] = {}
+    for row in table("anchors.tsv", ("synset", "wordnet_lemma", "path", "parent", "note")):
         where = f"anchors.tsv {row['synset']}"
         check_synset_id(row["synset"], where)
         check_lemma(wordnet, row["synset"], row["wordnet_lemma"], where)
         if row["synset"] in anchors:
             raise BuildError(f"{where}: listed twice")
+        if row["parent"] not in ("yes", "no"):
+            raise BuildError(f"{where}: parent must be yes or no, not {row['parent']!r}")
+        if parent_flags.setdefault(row["path"], row["parent"]) != row["parent"]:
+            raise BuildError(f"{where}: rows of path {row['path']!r} disagree on parent")
+        if row["parent"] == "no" and "not a parent label" not in row["note"]:
+            raise BuildError(f"{where}: a path-only anchor needs a note saying why it is not a parent label")
         anchors[row["synset"]] = row["path"]
+    parent_paths = {path for path, flag in parent_flags.items() if flag == "yes"}
 
     display_names: dict[str, str] = {}
     for row in table("display_names.tsv", ("synset", "wordnet_lemma", "name", "reason")):
@@ -268,7 +281,66 @@ def load_curated(directory: Path, wordnet: WordNet) -> Curated:
         check_lemma(wordnet, row["synset"], row["wordnet_lemma"], where)
         video_indexer[row["synset"]] = row["reference_id"] or None
 
-    return Curated(sources, anchors, display_names, merges, class_synsets, unmapped, video_indexer, files)
+    derived_labels: list[dict[str, str]] = []
+    seen_derived: set[str] = set()
+    for row in table("derived_labels.tsv", ("name", "kind", "synset", "wordnet_lemma", "hypernym", "window", "note")):
+        where = f"derived_labels.tsv {row['name']}"
+        if row["name"] in seen_derived:
+            raise BuildError(f"{where}: listed twice")
+        seen_derived.add(row["name"])
+        if row["kind"] not in DERIVED_KINDS:
+            raise BuildError(f"{where}: kind must be one of {DERIVED_KINDS}")
+        if row["synset"] == NO_SYNSET:
+            check_synset_id(row["hypernym"], where)
+            wordnet.get(row["hypernym"])
+            if not row["note"]:
+                raise BuildError(f"{where}: a label without a synset needs a note saying why")
+        else:
+            check_synset_id(row["synset"], where)
+            check_lemma(wordnet, row["synset"], row["wordnet_lemma"], where)
+        try:
+            window = float(row["window"])
+        except ValueError:
+            raise BuildError(f"{where}: window {row['window']!r} is not a number of seconds") from None
+        if not 0 <= window <= 60:
+            raise BuildError(f"{where}: window must be 0..60 seconds")
+        derived_labels.append(row)
+
+    derived_rules = table("derived.tsv", ("label", "role", "evidence", "weight", "note"))
+    for number, row in enumerate(derived_rules, 1):
+        where = f"derived.tsv rule {number} ({row['label']} {row['role']} {row['evidence']})"
+        if row["label"] not in seen_derived:
+            raise BuildError(f"{where}: {row['label']!r} is not in derived_labels.tsv")
+        if row["role"] not in DERIVED_ROLES:
+            raise BuildError(f"{where}: role must be one of {DERIVED_ROLES}")
+        if not row["evidence"] or any(not name for name in row["evidence"].split("|")):
+            raise BuildError(f"{where}: no evidence label")
+        if row["role"] == "requires":
+            if row["weight"]:
+                raise BuildError(f"{where}: requires takes no weight")
+        else:
+            if "|" in row["evidence"]:
+                raise BuildError(f"{where}: only requires may list alternatives")
+            try:
+                weight = float(row["weight"])
+            except ValueError:
+                raise BuildError(f"{where}: weight {row['weight']!r} is not a number") from None
+            if not 0 < weight <= 1:
+                raise BuildError(f"{where}: weight must be in (0, 1]")
+
+    return Curated(
+        sources,
+        anchors,
+        display_names,
+        merges,
+        class_synsets,
+        unmapped,
+        video_indexer,
+        parent_paths,
+        derived_labels,
+        derived_rules,
+        files,
+    )
 
 
 # ---------------------------------------------------------------------------- build
@@ -326,6 +398,156 @@ def reference_id_for(concept: Concept, category: str | None, anchors: dict[str, 
     if category == concept.synset:
         return path  # the concept is itself a category ("animal/mammal/dog")
     return f"{path}/{concept.name}"
+
+
+# ---------------------------------------------------------- parents and derived labels
+
+
+def path_prefixes(path: str) -> list[str]:
+    """"animal/mammal/dog" -> ["animal/mammal/dog", "animal/mammal", "animal"]."""
+    segments = path.split("/")
+    return ["/".join(segments[:depth]) for depth in range(len(segments), 0, -1)]
+
+
+def position(concept: Concept, category: str | None, anchors: dict[str, str]) -> str | None:
+    """A concept's place in the category tree: its category path, plus its own name unless
+    it is the category itself. Unlike the referenceId, Video Indexer's overrides do not
+    apply: the tree is the anchors' (a Video Indexer label without a path still has parents)."""
+    if category is None:
+        return None
+    path = anchors[category]
+    return path if category == concept.synset else f"{path}/{concept.name}"
+
+
+def add_derived_concepts(curated: Curated, concepts: dict[str, Concept]) -> dict[str, str]:
+    """Concepts for the scene and activity labels; returns derived name -> concept identity.
+
+    A derived label whose synset is already a recognized label (ImageNet's "stage") is that
+    label: the rule adds evidence to it rather than making a second label.
+    """
+    identities: dict[str, str] = {}
+    for row in curated.derived_labels:
+        where = f"derived_labels.tsv {row['name']}"
+        if row["synset"] == NO_SYNSET:
+            identity = f"{NO_SYNSET}:{row['name']}"
+            if identity in concepts:
+                raise BuildError(f"{where}: a recognizer class already has this name")
+            concepts[identity] = Concept(None, row["name"], (row["hypernym"],))
+        elif row["synset"] in concepts:
+            identity = row["synset"]
+            if concepts[identity].name != row["name"]:
+                raise BuildError(
+                    f"{where}: synset {identity} is already the label {concepts[identity].name!r}; use that name"
+                )
+        else:
+            identity = row["synset"]
+            concepts[identity] = Concept(identity, row["name"])
+        identities[row["name"]] = identity
+    return identities
+
+
+def add_parent_concepts(
+    wordnet: WordNet, curated: Curated, concepts: dict[str, Concept], categories: dict[str, str | None]
+) -> dict[str, str]:
+    """Concepts for the parent labels; returns anchor path -> concept identity.
+
+    Every anchor path marked parent=yes above some label becomes a label: the existing one
+    when a label has one of the path's synsets ("dog"), else a new one named after the last
+    path segment with the synset of the path's first anchors.tsv row ("vehicle").
+    """
+    synsets_of: dict[str, list[str]] = {}
+    for synset_id, path in curated.anchors.items():
+        synsets_of.setdefault(path, []).append(synset_id)
+    needed: set[str] = set()
+    for identity, concept in concepts.items():
+        place = position(concept, categories[identity], curated.anchors)
+        if place is not None:
+            needed |= {path for path in path_prefixes(place)[1:] if path in curated.parent_paths}
+    path_identity: dict[str, str] = {}
+    for path in sorted(needed):
+        existing = [synset_id for synset_id in synsets_of[path] if synset_id in concepts]
+        identity = existing[0] if existing else synsets_of[path][0]
+        if not existing:
+            concepts[identity] = Concept(identity, path.rsplit("/", 1)[-1])
+            categories[identity] = category_for(wordnet, curated.anchors, concepts[identity])
+        if position(concepts[identity], categories[identity], curated.anchors) != path:
+            raise BuildError(f"parent label {concepts[identity].name!r} does not file under its own path {path!r}")
+        path_identity[path] = identity
+    return path_identity
+
+
+def derived_rules(
+    curated: Curated, identities: dict[str, str], key_of: dict[str, str], labels: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """derived.tsv resolved to label keys: key -> {kind, window, evidence, requires, excludes}."""
+    key_by_name = {entry["name"]: key for key, entry in labels.items()}
+    section: dict[str, dict[str, Any]] = {}
+    for row in curated.derived_labels:
+        section[key_of[identities[row["name"]]]] = {
+            "kind": row["kind"],
+            "window": float(row["window"]),
+            "evidence": [],
+            "requires": [],
+            "excludes": [],
+        }
+    for number, row in enumerate(curated.derived_rules, 1):
+        where = f"derived.tsv rule {number} ({row['label']} {row['role']} {row['evidence']})"
+        key = key_of[identities[row["label"]]]
+        names = row["evidence"].split("|")
+        unknown = [name for name in names if name not in key_by_name]
+        if unknown:
+            raise BuildError(f"{where}: no label is named {unknown}")
+        keys = [key_by_name[name] for name in names]
+        if key in keys:
+            raise BuildError(f"{where}: a label cannot be its own evidence")
+        rule = section[key]
+        if row["role"] == "requires":
+            rule["requires"].append(keys)
+        else:
+            listed = {item[0] for item in rule["evidence"] + rule["excludes"]}
+            if keys[0] in listed:
+                raise BuildError(f"{where}: {names[0]!r} is listed twice for {row['label']!r}")
+            rule["evidence" if row["role"] == "evidence" else "excludes"].append([keys[0], float(row["weight"])])
+    for key, rule in section.items():
+        if not rule["evidence"]:
+            raise BuildError(f"derived label {key}: no evidence row in derived.tsv")
+    return section
+
+
+def expansion_order(labels: dict[str, dict[str, Any]], derived: dict[str, dict[str, Any]]) -> list[str]:
+    """The computed labels (parents and derived) in an order where each comes after
+    everything it is computed from; a BuildError names a cycle.
+
+    Mirrors ``videolabels.vocabulary.model.expansion_order``, which the run time uses.
+    """
+    depends: dict[str, set[str]] = {}
+    for key, entry in labels.items():
+        parents = entry.get("parents", [])
+        if parents:
+            depends.setdefault(parents[0], set()).add(key)
+    for key, rule in derived.items():
+        needs = depends.setdefault(key, set())
+        needs |= {item[0] for item in rule["evidence"] + rule["excludes"]}
+        needs |= {name for group in rule["requires"] for name in group}
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1: being visited, 2: done
+
+    def visit(key: str, trail: list[str]) -> None:
+        if state.get(key) == 2:
+            return
+        if state.get(key) == 1:
+            cycle = trail[trail.index(key):] + [key]
+            raise BuildError("derived/parent labels form a cycle: " + " -> ".join(cycle))
+        state[key] = 1
+        for needed in sorted(depends.get(key, ())):
+            visit(needed, trail + [key])
+        state[key] = 2
+        if key in depends:
+            order.append(key)
+
+    for key in sorted(depends):
+        visit(key, [])
+    return order
 
 
 def build(labelsets: Path, wordnet_dir: Path, curated_dir: Path = CURATED_DIR) -> dict[str, Any]:
@@ -412,16 +634,25 @@ def build(labelsets: Path, wordnet_dir: Path, curated_dir: Path = CURATED_DIR) -
     if stale_names:
         raise BuildError(f"display_names.tsv overrides synsets that are no label: {stale_names}")
 
+    derived_identity = add_derived_concepts(curated, concepts)
+    categories = {identity: category_for(wordnet, curated.anchors, concept) for identity, concept in concepts.items()}
+    path_identity = add_parent_concepts(wordnet, curated, concepts, categories)
+    derived_concepts = set(derived_identity.values()) - set(
+        identity for mapping in class_concepts.values() for identity in mapping.values()
+    )
+
     labels: dict[str, dict[str, Any]] = {}
     key_of: dict[str, str] = {}
     derived_disagreements: list[str] = []
     for identity, concept in sorted(concepts.items()):
-        category = category_for(wordnet, curated.anchors, concept)
+        category = categories[identity]
         derived = reference_id_for(concept, category, curated.anchors)
         reference_id, source = derived, "wordnet anchors"
         if concept.synset in curated.video_indexer:
             reference_id, source = curated.video_indexer[concept.synset], "video indexer sample"
-            if reference_id is not None and reference_id != derived:
+            if reference_id is not None and reference_id != derived and identity not in derived_concepts:
+                # Derived activities are exempt: Video Indexer files "tennis" under
+                # activity/game but "sport" under event/act, which no one tree reproduces.
                 derived_disagreements.append(f"{concept.name}: {derived} (Video Indexer: {reference_id})")
         key = slug(concept.name)
         if key in labels:
@@ -442,6 +673,27 @@ def build(labelsets: Path, wordnet_dir: Path, curated_dir: Path = CURATED_DIR) -
         else:
             entry["lemmas"] = [lemma.replace("_", " ") for lemma in wordnet.get(concept.synset).lemmas]
         labels[key] = entry
+
+    # Parents and category paths, now that every concept has its key.
+    for identity, concept in concepts.items():
+        place = position(concept, categories[identity], curated.anchors)
+        if place is None:
+            continue
+        above = path_prefixes(place)[1:]
+        entry = labels[key_of[identity]]
+        if above:
+            entry["categories"] = above
+        parents = [key_of[path_identity[path]] for path in above if path in curated.parent_paths]
+        if parents:
+            entry["parents"] = parents
+    for key, entry in labels.items():
+        if key in entry.get("parents", []):
+            raise BuildError(f"label {key} is its own parent; check anchors.tsv")
+
+    derived_section = derived_rules(curated, derived_identity, key_of, labels)
+    for key, rule in derived_section.items():
+        labels[key]["kind"] = rule["kind"]
+    expansion_order(labels, derived_section)  # refuses cycles
 
     if derived_disagreements:
         # The anchors are meant to reproduce every path Video Indexer shows; a disagreement
@@ -469,6 +721,7 @@ def build(labelsets: Path, wordnet_dir: Path, curated_dir: Path = CURATED_DIR) -
     document = {
         "about": about(curated, inputs, wordnet),
         "categories": dict(sorted(curated.anchors.items())),
+        "derived": dict(sorted(derived_section.items())),
         "labels": dict(sorted(labels.items())),
         "namespaces": namespaces,
         "unmapped": {namespace: dict(sorted(reasons.items())) for namespace, reasons in unmapped.items()},
@@ -564,9 +817,11 @@ def validate(document: dict[str, Any]) -> None:
             if segments[-1] != name:
                 raise BuildError(f"label {key}: referenceId {reference_id!r} does not end with its name")
     used = {key for mapping in document["namespaces"].values() for key in mapping.values()}
+    used |= {parent for entry in document["labels"].values() for parent in entry.get("parents", [])}
+    used |= set(document["derived"])
     orphans = sorted(set(document["labels"]) - used)
     if orphans:
-        raise BuildError(f"labels no class maps to: {orphans}")
+        raise BuildError(f"labels no class maps to and no rule derives: {orphans}")
 
 
 # ---------------------------------------------------------------------------- output
@@ -591,7 +846,7 @@ def dumps(document: dict[str, Any]) -> str:
                 out.append(f"{indent}{line(key)}: {line(value)}{comma}")
         return out
 
-    depths = {"about": 0, "categories": 0, "labels": 0, "namespaces": 1, "unmapped": 1, "wordnet": 0}
+    depths = {"about": 0, "categories": 0, "derived": 0, "labels": 0, "namespaces": 1, "unmapped": 1, "wordnet": 0}
     lines = ["{"]
     sections = sorted(document.items())
     for index, (section, value) in enumerate(sections):

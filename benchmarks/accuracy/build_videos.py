@@ -85,40 +85,45 @@ SLIDE = 1.0
 
 BG_LAWN = Background(
     "media:vtest.avi@0", "lawn of the campus in vtest.avi (cropped)", crop=(0.0, 0.62, 0.5, 1.0),
-    acceptable=("lawn", "grass", "park"),
+    truth=("outdoor",),
+    acceptable=("lawn", "grass", "park", "farm"),
 )
 BG_HOTEL = Background(
     "opencv:building.jpg", "modern hotel building, lawn, trees (opencv building.jpg)",
-    acceptable=("building", "hotel", "apartment building", "lawn", "tree", "window", "hedge", "plant@00017222-n"),
+    truth=("outdoor",),
+    acceptable=("building", "hotel", "apartment building", "lawn", "tree", "window", "hedge", "plant@00017222-n", "street"),
 )
 BG_TREE = Background(
     "media:tree.avi@5", "tree through a window (frame of tree.avi)",
-    acceptable=("tree", "window", "window screen", "plant@00017222-n", "leaf"),
+    acceptable=("tree", "window", "window screen", "plant@00017222-n", "leaf", "indoor", "outdoor"),
 )
-BG_GRASS = Background("skimage:grass", "grey photo of grass (skimage.data.grass)", acceptable=("grass", "lawn", "hay"))
+BG_GRASS = Background("skimage:grass", "grey photo of grass (skimage.data.grass)", acceptable=("grass", "lawn", "hay", "outdoor"))
 BG_PALACE = Background(
     "opencv:home.jpg", "ornate palace with towers, blue sky with small birds (opencv home.jpg)",
+    truth=("outdoor",),
     acceptable=("palace", "building", "tower", "dome", "sky", "cloud", "bird"),
 )
 BG_CITY = Background(
     "media:cityCC0.mpg@1", "lit skyscrapers at night (frame of cityCC0.mpg)",
+    truth=("outdoor",),
     acceptable=("skyscraper", "building", "tower", "office building", "city", "night", "window"),
 )
-BG_BRICK = Background("skimage:brick", "grey brick wall (skimage.data.brick)", acceptable=("brick", "wall", "brick wall"))
-BG_GRAVEL = Background("skimage:gravel", "grey gravel (skimage.data.gravel)", acceptable=("gravel", "stone", "rock"))
+BG_BRICK = Background("skimage:brick", "grey brick wall (skimage.data.brick)", acceptable=("brick", "wall", "brick wall", "outdoor", "indoor"))
+BG_GRAVEL = Background("skimage:gravel", "grey gravel (skimage.data.gravel)", acceptable=("gravel", "stone", "rock", "outdoor"))
 BG_BOARD = Background(
     "media:balle-jbart.mp4@5", "dark board in a classroom, an arm at the lower left (frame of balle-jbart.mp4)",
+    truth=("indoor",),
     acceptable=("blackboard", "wall", "paper", "person", "hand"),
 )
 BG_PITCH = Background(
     "opencv:messi5.jpg", "footballer kicking a ball, crowd behind (opencv messi5.jpg)",
-    truth=("person", "soccer ball"),
+    truth=("person", "human face", "soccer ball", "outdoor", "soccer"),
     acceptable=("crowd", "stadium", "football player", "grass", "jersey", "sock", "shoe", "text"),
 )
 BG_WALL = Background(
     "media:bikes.mp4@9", "bicycle against a wall, bollard, cobblestones (frame of bikes.mp4)",
-    truth=("bicycle",),
-    acceptable=("wheel", "building", "wall", "door", "street", "mountain bike", "bollard"),
+    truth=("bicycle", "outdoor"),
+    acceptable=("wheel", "building", "wall", "door", "street", "road", "bollard"),
 )
 
 

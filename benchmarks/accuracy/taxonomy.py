@@ -14,8 +14,8 @@ Relations (``relation(predicted, truth)``):
 
 - SAME: equal names (case-insensitive) or the same synset (synonyms);
 - PARENT: the predicted synset is a WordNet ancestor of the truth's, or the predicted
-  name is a segment of the truth's category path / referenceId ("vehicle" in
-  "vehicle/car/minivan");
+  name is one of the truth's parent labels or a segment of its category paths /
+  referenceId ("vehicle" in "vehicle/car/minivan");
 - CHILD: the same, the other way round.
 
 A truth label is *in scope* when some vocabulary label is SAME or CHILD of it: the
@@ -85,14 +85,24 @@ class VocabularyTaxonomy:
         return frozenset(seen)
 
     def _label_path(self, label) -> frozenset[str]:
+        """Names above a label: its referenceId and category paths, and its parent labels
+        (whichever of these the vocabulary offers)."""
+        vocab = self.vocabulary
         segments = _split_path(label.reference_id)[:-1]
-        anchor = self.vocabulary.category(label.key) if hasattr(self.vocabulary, "category") else None
-        if anchor:
-            path = _split_path(self.vocabulary.category_path(anchor))
-            if anchor == label.synset:
-                path = path[:-1]  # the label is itself the category
-            segments += path
-        return frozenset(s for s in segments if s != label.name.casefold())
+        if hasattr(vocab, "categories"):  # paths of the categories it files under
+            for path in vocab.categories(label.key):
+                segments += _split_path(path)
+        elif hasattr(vocab, "category"):
+            anchor = vocab.category(label.key)
+            if anchor:
+                path = _split_path(vocab.category_path(anchor))
+                segments += path[:-1] if anchor == label.synset else path
+        if hasattr(vocab, "parents"):
+            for key in vocab.parents(label.key):
+                parent = self._by_key.get(key)
+                segments.append(parent.name.casefold() if parent else key.casefold())
+        own = label.name.casefold()
+        return frozenset(s for s in segments if s != own)
 
     def _resolve(self, name: str) -> Concept:
         text, _, synset = name.partition("@")

@@ -74,8 +74,23 @@ def index(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="json (the Video Indexer document) or table.")] = "json",
     threads: Annotated[int, typer.Option(help="Threads for model inference.")] = 1,
+    label_detail: Annotated[
+        bool,
+        typer.Option(
+            "--label-detail",
+            help="Add each label's WordNet synset, parents, category paths and kind (scene/activity) "
+            "to the JSON, after Video Indexer's keys; the table gains a parents column.",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Videos indexed at once, each in its own process (0: one per core).")
+    ] = 1,
 ) -> None:
-    """Index videos into Video Indexer-compatible label insights."""
+    """Index videos into Video Indexer-compatible label insights.
+
+    PATHS are video files, folders (searched recursively for video files) or quoted
+    glob patterns ("clips/**/*.mp4").
+    """
     from .pipeline import DEFAULT_MIN_CONFIDENCE, IndexOptions, Indexer
     from .media import MediaError
     from .progress import progress_for
@@ -91,6 +106,14 @@ def index(
         options.validate()
     except ValueError as exc:
         raise fail(str(exc), 2) from None
+    if jobs < 0:
+        raise fail(f"--jobs must be 0 (one per core) or more, got {jobs}", 2)
+
+    from .batch import is_batch_spec
+
+    if len(paths) > 1 or any(is_batch_spec(p) for p in paths):
+        _index_batch(paths, options, output=output, fmt=fmt, threads=threads, jobs=jobs, label_detail=label_detail)
+        return
 
     indexer = Indexer(threads=threads)
     many = len(paths) > 1
@@ -98,7 +121,7 @@ def index(
     for path in paths:
         try:
             with progress_for(path.name, err) as progress:
-                doc = indexer.index(path, options, progress=progress)
+                doc = indexer.index(path, options, progress=progress, label_detail=label_detail)
         except MediaError as exc:
             failures += 1
             fail(str(exc))
@@ -118,13 +141,44 @@ def index(
         raise typer.Exit(1)
 
 
+def _index_batch(
+    paths: list[Path], options, *, output: Path | None, fmt: str, threads: int, jobs: int, label_detail: bool
+) -> None:
+    """Several videos (files, folders, globs): `batch.index_inputs`, then its summary."""
+    from .batch import BatchError, index_inputs, summary_lines
+
+    def show(result, doc: dict) -> None:
+        if fmt == "table":
+            _print_table(doc)
+        elif result.output is not None:
+            err.print(f"{result.path} -> {result.output}", markup=False, highlight=False)
+        else:
+            sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+
+    try:
+        summary = index_inputs(
+            paths, options, jobs=jobs, threads=threads, output_dir=output, on_document=show, console=err,
+            index_kwargs={"label_detail": True} if label_detail else None,
+        )
+    except BatchError as exc:
+        raise fail(str(exc)) from None
+    for line in summary_lines(summary):
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
 def _print_table(doc: dict) -> None:
     from .insights import parse_timespan
 
     insights = doc["videos"][0]["insights"]
     table = Table(title=f"{doc['name']} ({insights['duration']})", title_justify="left")
+    detail = any("parents" in label for label in insights["labels"])
     table.add_column("label")
     table.add_column("category")
+    if detail:
+        table.add_column("parents")
     table.add_column("on screen", justify="right")
     table.add_column("instances")
     rows = []
@@ -134,9 +188,11 @@ def _print_table(doc: dict) -> None:
         shown = ", ".join(f"{i['start']}-{i['end']} ({i['confidence']:.2f})" for i in label["instances"][:4])
         if len(spans) > 4:
             shown += f", +{len(spans) - 4} more"
-        rows.append((total, label["name"], label.get("referenceId", ""), shown))
-    for total, name, ref, shown in sorted(rows, key=lambda r: -r[0]):
-        table.add_row(name, ref, f"{total:.1f}s", shown)
+        name = label["name"] + (f" ({label['kind']})" if label.get("kind") else "")
+        extra = [", ".join(label.get("parents", []))] if detail else []
+        rows.append((total, name, label.get("referenceId", ""), extra, shown))
+    for total, name, ref, extra, shown in sorted(rows, key=lambda r: -r[0]):
+        table.add_row(name, ref, *extra, f"{total:.1f}s", shown)
     if not rows:
         out.print(f"{doc['name']}: no labels above the confidence threshold")
         return
@@ -167,16 +223,38 @@ def labels_cmd(
 
 @app.command()
 def bench(
-    video: Annotated[Path, typer.Argument(help="Video to benchmark.")],
+    videos: Annotated[list[Path], typer.Argument(help="Video to benchmark; several, a folder or a glob: a batch.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the measurements as JSON.")] = False,
     fps: Annotated[float, typer.Option(help="Frames sampled per second.")] = 1.0,
     baseline: Annotated[bool, typer.Option(help="Also time the naive OpenCV baseline.")] = True,
     threads: Annotated[int, typer.Option(help="Threads for model inference.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Batch: videos indexed at once, each in its own process (0: one per core).")
+    ] = 1,
 ) -> None:
     """Measure indexing speed: real-time factor, stage times, peak memory."""
+    from .batch import is_batch_spec
     from .bench import render_report, run_bench
     from .media import MediaError
 
+    if len(videos) > 1 or jobs != 1 or any(is_batch_spec(v) for v in videos):
+        from .batch import BatchError
+        from .bench import render_batch_report, run_batch_bench
+
+        if jobs < 0:
+            raise fail(f"--jobs must be 0 (one per core) or more, got {jobs}", 2)
+        try:
+            report = run_batch_bench(videos, jobs=jobs, fps=fps, threads=threads)
+        except BatchError as exc:
+            raise fail(str(exc)) from None
+        if as_json:
+            sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        else:
+            render_batch_report(report, out)
+        if report["failed"]:
+            raise typer.Exit(1)
+        return
+    video = videos[0]
     try:
         report = run_bench(video, fps=fps, baseline=baseline, threads=threads)
     except MediaError as exc:

@@ -71,13 +71,16 @@ def build_index(
     thumbnail_id: str | None = None,
     state: str = "Processed",
     processing_progress: str = "100%",
+    label_detail: bool = False,
 ) -> dict[str, Any]:
     """The Video Indexer index document for one video, as a JSON-ready dict.
 
     ``labels`` order does not matter: entries are numbered 1..n by first appearance
     (see ``models.label_entries``). ``duration`` is the video's length in seconds; label
     times past it are clipped. ``summarizedInsights`` is written only when asked for, as
-    the service does for ``includeSummarizedInsights=false``.
+    the service does for ``includeSummarizedInsights=false``. ``label_detail`` adds
+    videolabels' own keys to each label (synset, kind, parents, categories; see
+    docs/taxonomy.md); without it the labels carry Video Indexer's keys only.
     """
     if isinstance(duration, bool) or not math.isfinite(float(duration)) or duration < 0:
         raise ValueError(f"duration must be a finite number >= 0, got {duration!r}")
@@ -86,7 +89,7 @@ def build_index(
     duration_ticks = to_ticks(duration)
     duration_text = format_ticks(duration_ticks)
 
-    entries = label_entries(labels, language=language, duration=duration)
+    entries = label_entries(labels, language=language, duration=duration, detail=label_detail)
     insights = Insights(
         version="1.0.0.0",
         duration=duration_text,

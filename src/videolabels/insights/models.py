@@ -120,6 +120,13 @@ class LabelTrack:
     reference_id: str | None
     instances: list[Instance] = field(default_factory=list)
     synset: str | None = None
+    #: Names of the label's parent labels, nearest first ("dog", "mammal", "animal"), and
+    #: the category paths it files under; written only when a document is built with
+    #: ``label_detail`` (docs/taxonomy.md).
+    parents: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    #: "scene" or "activity" for a derived label, else None.
+    kind: str | None = None
 
 
 # ------------------------------------------------------------------ output helpers
@@ -226,6 +233,36 @@ class Label(_Strict):
     )
     language: str
     instances: Annotated[list[LabelInstance], Field(min_length=1)]
+    # Label detail (``videolabels index --label-detail``): videolabels' own keys, after
+    # Video Indexer's, absent unless asked for. See docs/taxonomy.md.
+    synset: (
+        Annotated[
+            str,
+            Field(pattern=r"^[0-9]{8}-n$", description="WordNet 3.0 noun synset of the label (label detail)."),
+        ]
+        | SkipJsonSchema[None]
+    ) = Field(default=None, exclude_if=lambda value: value is None, json_schema_extra=lambda s: s.pop("default", None))
+    kind: (
+        Annotated[
+            Literal["scene", "activity"],
+            Field(description="Set for labels derived from other labels: a scene or an activity (label detail)."),
+        ]
+        | SkipJsonSchema[None]
+    ) = Field(default=None, exclude_if=lambda value: value is None, json_schema_extra=lambda s: s.pop("default", None))
+    parents: (
+        Annotated[
+            list[Annotated[str, Field(min_length=1)]],
+            Field(description="Names of the label's parent labels, nearest first (label detail)."),
+        ]
+        | SkipJsonSchema[None]
+    ) = Field(default=None, exclude_if=lambda value: value is None, json_schema_extra=lambda s: s.pop("default", None))
+    categories: (
+        Annotated[
+            list[Annotated[str, Field(min_length=1)]],
+            Field(description="Category paths the label files under, most specific first (label detail)."),
+        ]
+        | SkipJsonSchema[None]
+    ) = Field(default=None, exclude_if=lambda value: value is None, json_schema_extra=lambda s: s.pop("default", None))
 
 
 class Insights(_Open):
@@ -364,7 +401,9 @@ class VideoIndex(_Open):
 # ------------------------------------------------------------- tracks -> labels
 
 
-def label_entries(tracks: Iterable[LabelTrack], *, language: str, duration: float) -> list[Label]:
+def label_entries(
+    tracks: Iterable[LabelTrack], *, language: str, duration: float, detail: bool = False
+) -> list[Label]:
     """Number and order label tracks into ``insights.labels`` entries.
 
     Shared by the document and the summary, which must agree on ids.
@@ -378,7 +417,8 @@ def label_entries(tracks: Iterable[LabelTrack], *, language: str, duration: floa
     ``duration``; an instance that starts at or after ``duration`` describes nothing in
     the video and is dropped, and a track left without instances is dropped with it.
     Instances are sorted by start; confidences are rounded to 4 decimals as Video
-    Indexer writes them.
+    Indexer writes them. ``detail`` adds each label's synset, kind, parents and category
+    paths after Video Indexer's keys (always the two lists, the others where there are).
     """
     duration_ticks = to_ticks(duration)
     prepared: list[tuple[list[tuple[int, int, float]], LabelTrack]] = []
@@ -415,9 +455,19 @@ def label_entries(tracks: Iterable[LabelTrack], *, language: str, duration: floa
                 )
                 for start, end, confidence in spans
             ],
+            **(_detail(track) if detail else {}),
         )
         for number, (spans, track) in enumerate(prepared, start=1)
     ]
+
+
+def _detail(track: LabelTrack) -> dict[str, Any]:
+    return {
+        "synset": track.synset or None,
+        "kind": track.kind or None,
+        "parents": list(track.parents),
+        "categories": list(track.categories),
+    }
 
 
 # ------------------------------------------------------------------- JSON Schema

@@ -29,6 +29,12 @@ class SamplingGrid:
         self.half = frame_duration / 2
         self.k = 0
 
+    def clone(self) -> SamplingGrid:
+        """An independent copy, to try the rule on times without moving this grid."""
+        other = SamplingGrid(self.fps, self.half * 2)
+        other.k = self.k
+        return other
+
     def threshold(self, k: int | None = None) -> Fraction:
         """Earliest frame time (s) target ``k`` (default: the next one) accepts."""
         return (self.k if k is None else k) / self.fps - self.half

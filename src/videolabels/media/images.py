@@ -12,6 +12,9 @@ Two corrections turn stored pixels into what a player shows:
 - sample aspect ratio: PAL/NTSC and some phone files store non-square pixels
   (balle-jbart.mp4 is 720x576 with 16:15 pixels, shown 768x576). Like ffmpeg's display
   size, the width is stretched and the height kept.
+
+``thumbnail``/``thumbnail_difference`` are the one measure of how much two pictures differ
+(the sampler's static-GOP test; meant for the pipeline's score reuse too).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from fractions import Fraction
 
 import av.video.frame
 import av.video.stream
+import cv2
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
@@ -102,3 +106,23 @@ class RgbConverter:
         if rotation:
             return np.ascontiguousarray(np.rot90(image, k=-(rotation // 90)))
         return image.copy()
+
+
+#: Width and height of ``thumbnail``: small enough that noise, compression and a
+#: person walking a few steps change little, large enough that a cut changes a lot.
+THUMBNAIL_SIZE = (32, 18)
+
+
+def thumbnail(image: np.ndarray) -> np.ndarray:
+    """A 32x18 grey float32 thumbnail (0-255) of an HxWx3 RGB image, area-averaged."""
+    small = cv2.resize(image, THUMBNAIL_SIZE, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def thumbnail_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference (0-255) of two ``thumbnail`` results.
+
+    Measured on real footage (640 px frames): one-second samples of a fixed camera with
+    people walking differ by 2-6, keyframes 2 s apart in it by 2.6-7.3; cuts by 12-83.
+    """
+    return float(np.mean(np.abs(a - b)))

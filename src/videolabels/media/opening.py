@@ -147,6 +147,30 @@ def open_video(path: str | os.PathLike[str]) -> OpenedVideo:
     return OpenedVideo(path=path, container=container, stream=stream)
 
 
+def reopen(opened: OpenedVideo) -> OpenedVideo:
+    """The same file opened a second time, with the same stream chosen; FFmpeg errors escape.
+
+    Its codec context is a second decoder made from the stream's own parameters
+    (extradata, and the coded side data that carries the display matrix: a context made
+    with ``CodecContext.create`` and the extradata copied decodes, but its frames lose
+    their rotation). Its demuxer is not used; packets of the first opening are decoded.
+    """
+    container = av.open(
+        "file:" + os.path.abspath(opened.path),
+        mode="r",
+        container_options=_CONTAINER_OPTIONS,
+        metadata_errors="replace",
+    )
+    try:
+        stream = container.streams[opened.stream.index]
+        if stream.type != "video" or stream.codec_context is None or not stream.codec_context.is_decoder:
+            raise ValueError(f"stream {opened.stream.index} of {opened.path} is not the same video stream")
+    except BaseException:
+        container.close()
+        raise
+    return OpenedVideo(path=opened.path, container=container, stream=stream)
+
+
 def _reason(e: BaseException) -> str:
     """FFmpeg's complaint without the errno and the repeated file name."""
     if isinstance(e, av.FFmpegError):
