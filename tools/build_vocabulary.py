@@ -3,11 +3,15 @@
 
 The vocabulary turns recognizer classes (ImageNet-1k wnids, COCO class names, the face
 detector's ``face``) into Video Indexer-style labels: one English display name per
-concept, its WordNet 3.0 synset and a ``referenceId`` category path.  Everything a person
-decided (category anchors, display names, merges, COCO synsets, deliberately unmapped
-classes, the paths Video Indexer itself shows) lives in the small tables under
-``tools/vocabulary/``; this script only combines them with WordNet and the class lists,
-and refuses to write a vocabulary that breaks one of the rules checked in ``validate``.
+concept, its WordNet 3.0 synset and a ``referenceId`` category path.  It also adds the
+labels no class maps to: parent labels (the category anchors marked ``parent = yes``
+above a label: "dog", "animal", "vehicle") and the derived scene and activity labels with
+their rules (``derived_labels.tsv``, ``derived.tsv``); see docs/taxonomy.md.  Everything a
+person decided (category anchors, display names, merges, COCO synsets, deliberately
+unmapped classes, the paths Video Indexer itself shows, derived rules) lives in the small
+tables under ``tools/vocabulary/``; this script only combines them with WordNet and the
+class lists, and refuses to write a vocabulary that breaks one of the rules checked in
+``validate`` (or a rule cycle, an unknown evidence label, ...).
 
 Run ``python tools/build_vocabulary.py`` from the repository root (``--check`` compares
 with the committed file instead of writing it).  The output is byte-for-byte
