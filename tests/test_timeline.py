@@ -58,3 +58,19 @@ def test_uneven_sample_times_are_used_as_given():
 def test_lengths_must_match():
     with pytest.raises(ValueError):
         find_instances([0.0, 1.0], [0.9], threshold=0.5, frame_duration=0.04)
+
+
+def test_hysteresis_keeps_a_wavering_label_in_one_instance():
+    wavering = [0.52, 0.46, 0.47, 0.55, 0.44, 0.51, 0.2, 0.2, 0.2]
+    # without hysteresis: the lone 0.52 is dropped and the rest starts late
+    assert spans(wavering, hysteresis=0.0) == [(3.0, 5.04, pytest.approx(0.53))]
+    one = spans(wavering, hysteresis=0.1)
+    assert one == [(0.0, 5.04, pytest.approx((0.52 + 0.55 + 0.51) / 3))]
+
+
+def test_weak_samples_alone_never_start_an_instance():
+    assert spans([0.45, 0.48, 0.49, 0.3], hysteresis=0.1) == []
+
+
+def test_weak_samples_lead_into_an_instance():
+    assert spans([0.1, 0.45, 0.7, 0.6, 0.1], hysteresis=0.1) == [(1.0, 3.04, pytest.approx(0.65))]

@@ -59,6 +59,8 @@ class IndexOptions:
     classifier_stride: int = 2
     #: Samples a label may miss inside one instance.
     max_gap: int = 1
+    #: How far below the threshold a score may fall and still continue an instance.
+    hysteresis: float = 0.1
 
     def validate(self) -> None:
         if not self.fps > 0:
@@ -427,6 +429,7 @@ class Indexer:
                 threshold=options.min_confidence,
                 frame_duration=analysis.info.frame_duration,
                 max_gap=options.max_gap,
+                hysteresis=options.hysteresis,
             )
             if not spans:
                 continue
