@@ -19,6 +19,10 @@ import numpy as np
 import pytest
 import skimage.data
 
+import videolabels.media.sampler as sampler_module
+from videobuild import encode_timeline
+from videobuild import fit as letterbox
+from videobuild import photo as source_photo
 from videolabels.media import MediaError, SampledFrame, VideoInfo, probe, sample_frames
 from videolabels.media.opening import open_video
 from videolabels.media.sampler import _as_fraction, _Sampler
@@ -513,3 +517,208 @@ def test_stopping_early_closes_the_file(data_dir):
     next(frames)
     frames.close()  # the generator's finally closes the container
     assert inspect.getgeneratorstate(frames) == inspect.GEN_CLOSED
+
+
+# ------------------------------------------------------------- skip_static: still GOPs
+
+CUT_SIZE = (320, 180)
+
+
+@pytest.fixture(scope="module")
+def still_cut(tmp_path_factory) -> Path:
+    """25 fps, GOP 50 (keyframes every 2 s, no scene-cut keyframe): a cat for 8.6 s, then
+    a rocket for 11.4 s. The cut lies inside the GOP [8 s, 10 s); every other GOP is still."""
+    path = tmp_path_factory.mktemp("static") / "still_cut.mp4"
+    segments = [(source_photo("chelsea"), 8.6), (source_photo("rocket"), 11.4)]
+    return encode_timeline(path, segments, size=CUT_SIZE, gop=50)
+
+
+def shown(name: str) -> np.ndarray:
+    return letterbox(source_photo(name), *CUT_SIZE)
+
+
+def static_sampler(path: Path, fps: float, threshold: float | None = 8.0, max_side: int | None = None) -> _Sampler:
+    return _Sampler(open_video(path), _as_fraction(fps), max_side, "plan", threshold)
+
+
+def keyframe_times(path: Path) -> list[float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return [float(p.pts * stream.time_base) for p in container.demux(stream) if p.size and p.is_keyframe]
+
+
+def test_skip_static_estimates_inside_still_gops(still_cut):
+    assert keyframe_times(still_cut) == [float(t) for t in range(0, 20, 2)]
+    plain = list(sample_frames(still_cut, fps=1.0, max_side=None))
+    sampler = static_sampler(still_cut, 1.0)
+    frames = list(sampler.frames())
+    assert times_of(frames) == times_of(plain) == [float(t) for t in range(20)]
+    assert [f.index for f in frames] == list(range(20))
+    by_time = {f.time: f for f in frames}
+    estimated = [f.time for f in frames if f.estimated]
+    # odd seconds inside still GOPs; not 9 (its GOP holds the cut) nor 19 (no keyframe after it)
+    assert estimated == [1.0, 3.0, 5.0, 7.0, 11.0, 13.0, 15.0, 17.0]
+    assert sampler.frames_estimated == 8
+    cat, rocket = shown("chelsea"), shown("rocket")
+    for f, p in zip(frames, plain):
+        if not f.estimated:
+            assert f.source_time is None
+            assert np.array_equal(f.image, p.image), f.time  # decoded: exactly the plain frame
+            continue
+        assert f.source_time in (f.time - 1, f.time + 1)  # the nearer keyframe (a tie: the earlier)
+        source = by_time[f.source_time]
+        assert not source.estimated and np.array_equal(f.image, source.image)
+        assert f.image is not source.image  # private copies
+        right, wrong = (cat, rocket) if f.time < 8.6 else (rocket, cat)
+        assert mae(f.image, right) < 6 and mae(f.image, wrong) > 30
+        assert mae(f.image, p.image) < 2  # the same still photo as the frame it stands for
+    assert sampler.frames_decoded + sampler.keyframes_decoded < 0.5 * len(all_frame_times(still_cut))
+
+
+def test_skip_static_decodes_the_gop_with_the_cut(still_cut):
+    # keyed by target: 8.5 s takes the frame at 8.48 s (half a frame early is on time)
+    plain = {round(f.time * 2) / 2: f for f in sample_frames(still_cut, fps=2.0, max_side=None)}
+    frames = {round(f.time * 2) / 2: f for f in static_sampler(still_cut, 2.0).frames()}
+    assert [f.time for f in frames.values()] == [f.time for f in plain.values()]
+    cat, rocket = shown("chelsea"), shown("rocket")
+    for t, photo_shown in [(8.0, cat), (8.5, cat), (9.0, rocket), (9.5, rocket)]:
+        f = frames[t]
+        assert not f.estimated and f.source_time is None
+        assert np.array_equal(f.image, plain[t].image)
+        assert mae(f.image, photo_shown) < 6
+    # the sample right after the cut shows the new photo, decoded
+    assert mae(frames[9.0].image, rocket) < mae(frames[9.0].image, cat) - 30
+    assert frames[7.5].estimated and frames[10.5].estimated and frames[19.5].estimated is False
+
+
+@pytest.mark.parametrize("name", ["bikes.mp4", "vtest_20s.avi", "bigbuckbunny.mp4", "cityCC0_head.mpg", "open_gop"])
+@pytest.mark.parametrize("fps", [0.5, 1.0, 2.0, 3.3])
+def test_skip_static_keeps_the_plain_times(data_dir, open_gop, name, fps):
+    """Whatever is skipped, the times are those the plain plan picks, and decoded frames
+    are its frames; a threshold of 255 skips every GOP that has anything to skip."""
+    path = open_gop if name == "open_gop" else data_dir / name
+    plain = list(sample_frames(path, fps=fps, max_side=96))
+    for threshold in (8.0, 255.0):
+        sampler = static_sampler(path, fps, threshold, max_side=96)
+        frames = list(sampler.frames())
+        assert times_of(frames) == times_of(plain)
+        assert [f.index for f in frames] == list(range(len(plain)))
+        for f, p in zip(frames, plain):
+            if f.estimated:
+                assert f.source_time is not None and abs(f.source_time - f.time) < 2.5
+            else:
+                assert f.source_time is None and np.array_equal(f.image, p.image)
+        if threshold == 255.0 and name in ("bikes.mp4", "cityCC0_head.mpg", "open_gop") and fps >= 1:
+            assert sampler.frames_estimated > 0
+        if name in ("vtest_20s.avi", "bigbuckbunny.mp4"):  # one keyframe: nothing to compare with
+            assert sampler.frames_estimated == 0 and sampler.keyframes_decoded == 0
+
+
+def test_skip_static_off_changes_nothing(data_dir, two_photos):
+    for path in (data_dir / "bikes.mp4", two_photos):
+        default = list(sample_frames(path, fps=2.0, max_side=96))
+        off = list(sample_frames(path, fps=2.0, max_side=96, skip_static=False))
+        full = list(_Sampler(open_video(path), _as_fraction(2.0), 96, "full").frames())
+        assert times_of(default) == times_of(off) == times_of(full)
+        for a, b, c in zip(default, off, full):
+            assert not a.estimated and a.source_time is None and not b.estimated
+            assert np.array_equal(a.image, b.image) and np.array_equal(a.image, c.image)
+
+
+def test_skip_static_public_api(still_cut, photos, two_photos):
+    frames = list(sample_frames(still_cut, fps=1.0, max_side=160, skip_static=True))
+    assert [f.estimated for f in frames].count(True) == 8
+    assert all(f.image.shape == (90, 160, 3) for f in frames)
+    # a threshold of 0 only skips GOPs whose keyframes look exactly alike
+    strict = list(sample_frames(two_photos, fps=1.0, max_side=None, skip_static=True, static_threshold=0.0))
+    assert times_of(strict) == [float(k) for k in range(10)]
+    for f in strict:
+        assert mae(f.image, photos["coffee" if f.time < 4 else "astronaut"]) < 6
+    with pytest.raises(ValueError):
+        sample_frames(still_cut, skip_static=True, static_threshold=-1)
+
+
+def test_skip_static_lookahead_is_bounded(still_cut, monkeypatch):
+    """A GOP longer than the lookahead bound is decoded as the plan does it."""
+    plain = list(sample_frames(still_cut, fps=1.0, max_side=None))
+    monkeypatch.setattr(sampler_module, "_LOOKAHEAD_PACKETS", 30)  # GOPs here are 50 packets
+    sampler = static_sampler(still_cut, 1.0)
+    frames = list(sampler.frames())
+    assert sampler.frames_estimated == 0 and sampler.keyframes_decoded == 0
+    assert times_of(frames) == times_of(plain)
+    assert all(np.array_equal(f.image, p.image) for f, p in zip(frames, plain))
+
+
+def test_skip_static_falls_back_without_a_second_decoder(still_cut, monkeypatch):
+    plain = list(sample_frames(still_cut, fps=1.0, max_side=None))
+
+    def cannot_reopen(opened, abspath=None):
+        raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+
+    monkeypatch.setattr(sampler_module, "reopen", cannot_reopen)
+    sampler = static_sampler(still_cut, 1.0)
+    frames = list(sampler.frames())
+    assert sampler.frames_estimated == 0
+    assert times_of(frames) == times_of(plain)
+    assert all(np.array_equal(f.image, p.image) for f, p in zip(frames, plain))
+    monkeypatch.undo()
+
+    # a keyframe that does not decode on its own: its GOPs are decoded
+    monkeypatch.setattr(sampler_module._Keyframes, "_decode", lambda self, packet: None)
+    sampler = static_sampler(still_cut, 1.0)
+    frames = list(sampler.frames())
+    assert sampler.frames_estimated == 0 and times_of(frames) == times_of(plain)
+
+
+def test_skip_static_leaves_full_decoding_alone(data_dir):
+    path = data_dir / "Megamind_bugy.avi"  # AVI + MPEG-4 with B-frames: decoded in full
+    sampler = static_sampler(path, 1.0, max_side=96)
+    frames = list(sampler.frames())
+    assert sampler.keyframes_decoded == 0 and sampler.frames_estimated == 0
+    assert times_of(frames) == times_of(list(sample_frames(path, fps=1.0, max_side=96)))
+
+
+def test_skip_static_rotated_video_stays_upright(tmp_path, photos):
+    """The second decoder must see the display matrix too: keyframes it decodes are yielded."""
+    upright = photos["coffee"]  # 320 x 240
+    stored = np.ascontiguousarray(np.rot90(upright, k=-1))
+    options = {"preset": "veryfast", "g": "25"}
+    path = encode(tmp_path / "rotated_still.mp4", [stored] * 100, rotation=90, options=options)
+    plain = list(sample_frames(path, fps=2.0, max_side=None))
+    sampler = static_sampler(path, 2.0)
+    frames = list(sampler.frames())
+    assert sampler.frames_estimated > 0 and times_of(frames) == times_of(plain)
+    for f, p in zip(frames, plain):
+        assert f.image.shape == (240, 320, 3)
+        assert mae(f.image, upright) < 6
+        if not f.estimated:
+            assert np.array_equal(f.image, p.image)
+
+
+def test_skip_static_streams_with_flat_memory(tmp_path):
+    path = encode_timeline(tmp_path / "still.mp4", [(source_photo("coffee"), 30.0)], size=(320, 180), gop=50)
+    frames = sample_frames(path, fps=4.0, max_side=None, skip_static=True)
+    frame_bytes = 320 * 180 * 3
+    tracemalloc.start()
+    try:
+        count = estimated = 0
+        for f in frames:
+            count += 1
+            estimated += f.estimated
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 120 and estimated > 80
+    assert peak < 8 * frame_bytes, peak
+
+
+def test_thumbnail_difference_tells_a_cut_from_a_still(photos):
+    from videolabels.media import thumbnail, thumbnail_difference
+
+    coffee, astronaut = thumbnail(photos["coffee"]), thumbnail(photos["astronaut"])
+    assert coffee.shape == (18, 32) and coffee.dtype == np.float32
+    assert thumbnail_difference(coffee, coffee) == 0.0
+    noise = np.random.default_rng(0).integers(-8, 9, photos["coffee"].shape)
+    noisy = np.clip(photos["coffee"].astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    assert thumbnail_difference(coffee, thumbnail(noisy)) < 1
+    assert thumbnail_difference(coffee, astronaut) > 20

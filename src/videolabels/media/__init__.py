@@ -2,12 +2,13 @@
 
 ``probe(path)`` describes a file; ``sample_frames(path, fps, max_side)`` streams frames on
 a fixed time grid; every problem with an input file is a ``MediaError`` with a Video
-Indexer-style code.
+Indexer-style code. ``thumbnail``/``thumbnail_difference`` measure how much two frames differ.
 """
 
 import logging
 
 from .errors import MediaError
+from .images import thumbnail, thumbnail_difference
 from .probe import VideoInfo, probe
 from .sampler import SampledFrame, sample_frames
 
@@ -15,4 +16,4 @@ from .sampler import SampledFrame, sample_frames
 # application configures logging (the CLI promises one-line errors).
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["MediaError", "SampledFrame", "VideoInfo", "probe", "sample_frames"]
+__all__ = ["MediaError", "SampledFrame", "VideoInfo", "probe", "sample_frames", "thumbnail", "thumbnail_difference"]

@@ -147,8 +147,11 @@ def open_video(path: str | os.PathLike[str]) -> OpenedVideo:
     return OpenedVideo(path=path, container=container, stream=stream)
 
 
-def reopen(opened: OpenedVideo) -> OpenedVideo:
+def reopen(opened: OpenedVideo, abspath: str | None = None) -> OpenedVideo:
     """The same file opened a second time, with the same stream chosen; FFmpeg errors escape.
+
+    ``abspath`` is the file's absolute path taken when it was first opened (a relative
+    ``opened.path`` would follow a later change of directory).
 
     Its codec context is a second decoder made from the stream's own parameters
     (extradata, and the coded side data that carries the display matrix: a context made
@@ -156,14 +159,21 @@ def reopen(opened: OpenedVideo) -> OpenedVideo:
     their rotation). Its demuxer is not used; packets of the first opening are decoded.
     """
     container = av.open(
-        "file:" + os.path.abspath(opened.path),
+        "file:" + (abspath or os.path.abspath(opened.path)),
         mode="r",
         container_options=_CONTAINER_OPTIONS,
         metadata_errors="replace",
     )
     try:
         stream = container.streams[opened.stream.index]
-        if stream.type != "video" or stream.codec_context is None or not stream.codec_context.is_decoder:
+        first, second = opened.stream.codec_context, stream.codec_context
+        same = (
+            stream.type == "video"
+            and second is not None
+            and second.is_decoder
+            and (second.name, second.extradata) == (first.name, first.extradata)
+        )
+        if not same:
             raise ValueError(f"stream {opened.stream.index} of {opened.path} is not the same video stream")
     except BaseException:
         container.close()

@@ -50,6 +50,80 @@ The plan needs a frame's time to equal its packet's pts whichever frames are dec
 AVI (and raw streams) store decode timestamps only: with a codec that reorders frames
 (MPEG-4 with B-frames, H.264) the times FFmpeg reconstructs change when frames are
 skipped, so such files are decoded in full.
+
+Skipping static GOPs (``skip_static=True``, opt-in)
+----------------------------------------------------
+
+A target between two keyframes still costs the reference frames before it in its GOP
+(a dozen for a 1 fps target in a 2 s GOP). Where nothing cuts and the camera holds still,
+those frames show what the keyframes show, so with ``skip_static`` a GOP from keyframe
+K_a to keyframe K_b is judged before it is decoded:
+
+- Its packets are buffered until K_b and K_b's leading pictures (which lie in the GOP's
+  time span) have been read: one GOP of compressed packets, at most 600 packets or
+  32 MiB. A longer GOP goes through the plan as it comes, up to the next keyframe (so
+  a file with one keyframe, bigbuckbunny.mp4, is sampled exactly as without it). The
+  last GOP, with no K_b, is always decoded.
+- If the grid picks a frame inside the GOP (not K_a), K_b (and K_a, unless it was
+  decoded for the GOP before) is decoded on its own by a second decoder: the codec
+  context of the same file opened again (``opening.reopen``). ``CodecContext.create``
+  with the extradata copied decodes too, but its frames lose the display matrix
+  (rotated phone videos came out sideways). Each keyframe is sent, the decoder drained
+  and flushed, and the main decoder's state is left alone.
+- If the two keyframes' thumbnails (``images.thumbnail``, 32x18 grey, of the 640 px RGB
+  image) differ by at most ``static_threshold``, the GOP's inside is dropped undecoded.
+  The grid is run on its packets' pts (the same premise as the plan's: a frame's time
+  is its packet's), so the times are exactly those of a decode; K_a is yielded as
+  decoded, every other pick as ``estimated`` with a copy of the nearer keyframe's image
+  and ``source_time`` (a tie goes to K_a). Otherwise the GOP goes through the plan.
+- A GOP is decoded anyway when a packet in its span has no pts or is marked discard,
+  lies outside K_a..K_b, or two of its times are less than 3/4 of a frame apart (the
+  two fields of one picture, or a variable-rate burst); when the second decoder does
+  not open or a keyframe does not decode on its own (logged at INFO; neither happened
+  on any file tried); and in files the plan does not cover (AVI with reordering codecs).
+
+Times and every decoded frame equal the plain plan's: the tests compare them on real
+clips with a threshold of 255 (every GOP that can be is skipped); H.264 open GOP in MP4,
+Matroska and TS, HEVC, VP9, AV1, MPEG-2 in PS, MJPEG, rotated and VFR clips were
+compared the same way at 0.3 to 7 fps while this was written.
+
+The threshold: keyframes 2 s apart differ by 2.6-7.3 in a fixed camera clip with
+people walking (vtest), by 12.9-14.0 for a talking head in a moving car (carphone),
+by 27-83 across cuts. The default, 8 (the pipeline's ``VISUAL_CHANGE``), counts the
+fixed camera as static; its estimated frames then differ from the true ones by up to
+7.1 (people have moved), far above the pipeline's own reuse threshold (1.5). A
+threshold of 3 skips nearly nothing of that clip. Where nothing is static, each GOP
+with an inside pick costs one keyframe decode more (~8 ms at 720p here). A static GOP
+is estimated whatever its length: with x264's default keyint (250, 10 s at 25 fps) an
+event that begins and ends between two matching keyframes is not seen.
+
+Measured like the table above (``benchmarks/sampling_speed.py``, 640 px, min-median
+of 5 interleaved runs, load average 2-4 on the 2 cores; "+ n" are keyframes decoded by
+the second decoder). vtest720: 80 s of vtest.avi at 720p, fixed camera, GOP 50.
+montage720: 120 s of the default sources (cuts, a car ride, a street), keyframes at
+scene cuts and at most 2 s apart.
+
+==========================  ===============================  ================  =========
+clip, rate, strategy        frames decoded (+ keyframes)     wall              real-time
+==========================  ===============================  ================  =========
+vtest720 1 fps, full        2000                             2.28-2.38 s       ~34x
+vtest720 1 fps, plan        637                              1.18-1.24 s       ~65x
+vtest720 1 fps, skip (8)    16 + 40 (39 of 80 estimated)     0.32-0.34 s       ~240x
+vtest720 1 fps, skip (3)    621 + 40 (1 estimated)           1.1-1.35x plan's  ~45x
+vtest720 2 fps, plan        914                              1.48-1.62 s       ~50x
+vtest720 2 fps, skip (8)    23 + 40 (117 of 160 estimated)   0.32-0.33 s       ~245x
+montage720 1 fps, full      3000                             3.9-6.2 s         ~20-30x
+montage720 1 fps, plan      1201                             2.1-2.6 s         ~45-55x
+montage720 1 fps, skip (8)  877 + 77 (30 of 120 estimated)   0.7-1.24x plan's  ~45-55x
+montage720 1 fps, skip (3)  1201 + 77 (none estimated)       1.0-1.25x plan's  ~40x
+montage720 2 fps, plan      1477                             3.64-4.01 s       ~30-33x
+montage720 2 fps, skip (8)  1090 + 79 (60 of 240 estimated)  3.27-3.44 s       ~35-37x
+==========================  ===============================  ================  =========
+
+(Rows given as a ratio are paired runs, skip right after plan, at load 5-7: skip (8)
+on the montage had medians of 0.94x and 1.06x plan's wall in two series, skip (3)
+1.15x; on vtest720 the same pairing gave 0.33-0.42x at 1 fps and 0.25-0.30x at 2 fps.
+Fewer frames are decoded on the montage, but a keyframe costs several P-frames.)
 """
 
 from __future__ import annotations
@@ -70,8 +144,8 @@ import numpy as np
 
 from .errors import MediaError, describe
 from .grid import PacketDemand, SamplingGrid
-from .images import RgbConverter, sample_aspect_ratio, stream_rotation_tag
-from .opening import OpenedVideo, open_video
+from .images import RgbConverter, sample_aspect_ratio, stream_rotation_tag, thumbnail, thumbnail_difference
+from .opening import OpenedVideo, open_video, reopen
 from .probe import VideoInfo, codec_name, stream_timing
 from .timestamps import BestEffortTimestamps, PresentationTimestamps, has_presentation_timestamps
 
@@ -87,15 +161,33 @@ _MAX_READ_ERRORS = 16
 # Past a bound the held packets are decoded (NONREF) instead of waiting for a keyframe.
 _MAX_HELD_BYTES = 32 * 1024 * 1024
 _MAX_LEADING = 64
+# skip_static looks one GOP ahead; a GOP longer than this (a file with one keyframe) is
+# decoded by the plan as it comes. 600 packets are 24 s at 25 fps.
+_LOOKAHEAD_PACKETS = 600
+_LOOKAHEAD_BYTES = 32 * 1024 * 1024
+#: Default ``static_threshold``: keyframes whose thumbnails differ by at most this much
+#: (mean absolute difference, 0-255, ``images.thumbnail_difference``) are taken to show
+#: the same scene, and the frames between them are not decoded. See the module docstring.
+DEFAULT_STATIC_THRESHOLD = 8.0
 
 
 @dataclass(frozen=True, eq=False)
 class SampledFrame:
-    """One sampled frame: its ordinal, its time from the container start, upright RGB pixels."""
+    """One sampled frame: its ordinal, its time from the container start, upright RGB pixels.
+
+    ``estimated`` frames (``sample_frames(skip_static=True)`` only) were not decoded: they
+    lie inside a GOP whose two keyframes show the same picture, and ``image`` is a copy of
+    the nearer keyframe's, the frame at ``source_time``. ``time`` is still the time of the
+    frame the grid picks there. Decoded frames have ``source_time`` None. The source
+    frame may come later than ``time`` and need not be a sample itself (a keyframe off
+    the grid); an estimated frame is a copy, not a second look at the scene.
+    """
 
     index: int
     time: float
     image: np.ndarray
+    estimated: bool = False
+    source_time: float | None = None
 
 
 def sample_frames(
@@ -103,6 +195,8 @@ def sample_frames(
     fps: float = 1.0,
     max_side: int | None = 640,
     info: VideoInfo | None = None,
+    skip_static: bool = False,
+    static_threshold: float = DEFAULT_STATIC_THRESHOLD,
 ) -> Iterator[SampledFrame]:
     """Stream frames of ``path`` sampled ``fps`` times per second, as upright RGB arrays.
 
@@ -114,8 +208,16 @@ def sample_frames(
     ``info`` (``probe(path)``'s result) may be passed by callers that probed; sampling
     does not need it: it reads the timing from the open container, exactly as ``probe``
     does, so the result is the same with or without it.
+
+    ``skip_static=True`` (off by default) does not decode the inside of a GOP whose two
+    keyframes differ by at most ``static_threshold`` (``images.thumbnail_difference``):
+    the targets there are yielded with the nearer keyframe's image, ``estimated=True``
+    and ``source_time`` set, at the times the grid picks (see the module docstring). It
+    keeps one GOP of compressed packets and up to three keyframe images.
     """
-    return _sample(path, fps, max_side, strategy="plan")
+    if not static_threshold >= 0:
+        raise ValueError(f"static_threshold must be >= 0, got {static_threshold!r}")
+    return _sample(path, fps, max_side, strategy="plan", static_threshold=static_threshold if skip_static else None)
 
 
 def _sample(
@@ -123,14 +225,17 @@ def _sample(
     fps: float,
     max_side: int | None,
     strategy: Strategy,
+    static_threshold: float | None = None,
 ) -> Iterator[SampledFrame]:
     fps_exact = _as_fraction(fps)
     if fps_exact <= 0:
         raise ValueError(f"fps must be positive, got {fps!r}")
     if max_side is not None and max_side < 0:
         raise ValueError(f"max_side must be positive, 0 or None, got {max_side!r}")
+    if static_threshold is not None and not static_threshold >= 0:
+        raise ValueError(f"static_threshold must be >= 0, got {static_threshold!r}")
     opened = open_video(path)
-    return _Sampler(opened, fps_exact, max_side or None, strategy).frames()
+    return _Sampler(opened, fps_exact, max_side or None, strategy, static_threshold).frames()
 
 
 def _as_fraction(value: float) -> Fraction:
@@ -139,8 +244,16 @@ def _as_fraction(value: float) -> Fraction:
 
 
 class _Sampler:
-    def __init__(self, opened: OpenedVideo, fps: Fraction, max_side: int | None, strategy: Strategy) -> None:
+    def __init__(
+        self,
+        opened: OpenedVideo,
+        fps: Fraction,
+        max_side: int | None,
+        strategy: Strategy,
+        static_threshold: float | None = None,
+    ) -> None:
         self.path = opened.path
+        self.opened = opened
         self.container: av.container.InputContainer = opened.container
         self.stream: av.video.stream.VideoStream = opened.stream
         self.ctx: av.video.codeccontext.VideoCodecContext = opened.stream.codec_context
@@ -155,30 +268,51 @@ class _Sampler:
         self.to_rgb = RgbConverter(sample_aspect_ratio(self.stream), max_side, stream_rotation_tag(self.stream))
         # The plan needs frame times that do not depend on which frames were decoded.
         self.plan = strategy == "plan" and (pts_container or not self.ctx.codec.reorder)
+        # Skipping static GOPs rests on the same premise (times known from packets).
+        self.static_threshold = static_threshold if self.plan else None
+        self.keyframes: _Keyframes | None = None  # the second decoder, opened when first needed
+        self._abspath = os.path.abspath(self.path)
         self.index = 0
         # Counters, read by tests and benchmarks.
         self.packets_fed = 0
         self.packets_dropped = 0
         self.frames_decoded = 0
+        self.frames_estimated = 0
         self.decode_errors = 0
         self._skip = "DEFAULT"
         self._last_ts: Fraction | int | None = None
         self._gap = False  # packets were dropped since the last one fed
+        self._undrained = False  # packets were fed since the decoder was last drained
+        # The plan's state: packets not needed (yet), in decode order; a keyframe and its
+        # leading pictures awaiting a decision; the bytes held.
+        self._held: list[av.packet.Packet] = []
+        self._keyed: list[av.packet.Packet] = []
+        self._held_bytes = 0
+        self._prev_static = False  # the GOP before the current one was not decoded
+
+    @property
+    def keyframes_decoded(self) -> int:
+        """Keyframes decoded by the second decoder (``skip_static``)."""
+        return self.keyframes.decoded if self.keyframes is not None else 0
 
     def frames(self) -> Iterator[SampledFrame]:
         try:
             yield from self._run()
         finally:
             self.container.close()
+            if self.keyframes is not None:
+                self.keyframes.close()
 
     def _run(self) -> Iterator[SampledFrame]:
-        if self.plan:
+        if self.plan and self.static_threshold is not None:
+            yield from self._run_static()
+        elif self.plan:
             yield from self._run_plan()
         else:
             for packet in self._packets():
                 yield from self._feed(packet, "DEFAULT")
         yield from self._feed(None, "DEFAULT")  # drain the decoder
-        if self.frames_decoded == 0:
+        if self.frames_decoded + self.keyframes_decoded == 0:
             raise MediaError(
                 "CorruptFile",
                 f"Video file {describe(self.path)} is damaged: no frame of its {codec_name(self.stream)} video "
@@ -187,37 +321,186 @@ class _Sampler:
         if self.decode_errors:
             log.warning("%s: skipped %d damaged packet(s) that could not be decoded", self.path, self.decode_errors)
 
+    # -- the plan ----------------------------------------------------------------------
+
     def _run_plan(self) -> Iterator[SampledFrame]:
-        demand = self.demand
-        held: list[av.packet.Packet] = []  # not needed (yet), in decode order
-        keyed: list[av.packet.Packet] = []  # a keyframe and its leading pictures, awaiting a decision
-        held_bytes = 0
         for packet in self._packets():
-            pts = packet.pts
-            if keyed:
-                if pts is not None and not packet.is_keyframe and pts < keyed[0].pts:
-                    if len(keyed) < _MAX_LEADING:
-                        keyed.append(packet)
-                        continue
-                    yield from self._release(keyed, held, all_leading_seen=False)
-                else:
-                    yield from self._release(keyed, held)
-                held_bytes = sum(p.size for p in held)
-            if packet.is_keyframe and held and pts is not None:
-                keyed.append(packet)
-            elif demand.needed(pts):
-                yield from self._feed_held(held)
-                yield from self._feed(packet, "DEFAULT")
-                held_bytes = 0
-            else:
-                held.append(packet)
-                held_bytes += packet.size
-                if held_bytes > _MAX_HELD_BYTES:
-                    yield from self._feed_held(held)
-                    held_bytes = 0
+            yield from self._plan_push(packet)
+        yield from self._plan_settle()
+
+    def _plan_push(self, packet: av.packet.Packet) -> Iterator[SampledFrame]:
+        """Take the next packet (decode order): decode it, hold it back, or settle what was held."""
+        demand, held, keyed = self.demand, self._held, self._keyed
+        pts = packet.pts
         if keyed:
-            yield from self._release(keyed, held)
-        self._drop(held)
+            if pts is not None and not packet.is_keyframe and pts < keyed[0].pts:
+                if len(keyed) < _MAX_LEADING:
+                    keyed.append(packet)
+                    return
+                yield from self._release(keyed, held, all_leading_seen=False)
+            else:
+                yield from self._release(keyed, held)
+            self._held_bytes = sum(p.size for p in held)
+        if packet.is_keyframe and held and pts is not None:
+            keyed.append(packet)
+        elif demand.needed(pts):
+            yield from self._feed_held(held)
+            yield from self._feed(packet, "DEFAULT")
+            self._held_bytes = 0
+        else:
+            held.append(packet)
+            self._held_bytes += packet.size
+            if self._held_bytes > _MAX_HELD_BYTES:
+                yield from self._feed_held(held)
+                self._held_bytes = 0
+
+    def _plan_settle(self) -> Iterator[SampledFrame]:
+        """Decide on everything pushed so far as if the stream ended here."""
+        if self._keyed:
+            yield from self._release(self._keyed, self._held)
+        self._drop(self._held)
+        self._held_bytes = 0
+
+    # -- skipping static GOPs ------------------------------------------------------------
+
+    def _run_static(self) -> Iterator[SampledFrame]:
+        """The plan, with each GOP first judged by its keyframe and the next one.
+
+        ``gop`` collects a keyframe, its leading pictures and the rest of its GOP; ``ahead``
+        the next keyframe and its leading pictures (they belong to ``gop``'s time span).
+        Once the packet after those arrives, ``gop`` is settled: not decoded at all if the
+        two keyframes look the same, else pushed through the plan as usual. A GOP longer
+        than the lookahead bound is pushed as it comes, up to the next keyframe.
+        """
+        gop: list[av.packet.Packet] = []
+        ahead: list[av.packet.Packet] = []
+        gop_bytes = 0
+        for packet in self._packets():
+            if ahead:
+                if not packet.is_keyframe and packet.pts is not None and packet.pts < ahead[0].pts:
+                    if len(ahead) < _MAX_LEADING:
+                        ahead.append(packet)
+                        continue
+                    yield from self._settle_gop(gop, ahead, all_leading_seen=False)
+                else:
+                    yield from self._settle_gop(gop, ahead)
+                gop, ahead = ahead, []
+                gop_bytes = sum(p.size for p in gop)
+            is_key = packet.is_keyframe and packet.pts is not None
+            if not gop:
+                if is_key:
+                    gop, gop_bytes = [packet], packet.size
+                else:  # before the first keyframe, or a GOP past the lookahead bound
+                    yield from self._plan_push(packet)
+                continue
+            if is_key:
+                ahead.append(packet)
+                continue
+            gop.append(packet)
+            gop_bytes += packet.size
+            if len(gop) > _LOOKAHEAD_PACKETS or gop_bytes > _LOOKAHEAD_BYTES:
+                for p in gop:
+                    yield from self._plan_push(p)
+                gop = []
+                self._prev_static = False
+        if ahead:
+            yield from self._settle_gop(gop, ahead)
+            gop = ahead
+        for p in gop:  # the last GOP has no keyframe after it to compare with
+            yield from self._plan_push(p)
+        yield from self._plan_settle()
+
+    def _settle_gop(
+        self, gop: list[av.packet.Packet], ahead: list[av.packet.Packet], all_leading_seen: bool = True
+    ) -> Iterator[SampledFrame]:
+        times = self._static_times(gop, ahead) if all_leading_seen else None
+        if times is None:
+            for p in gop:
+                yield from self._plan_push(p)
+        else:
+            yield from self._skip_gop(gop, ahead, times)
+        self._prev_static = times is not None
+
+    def _static_times(self, gop: list[av.packet.Packet], ahead: list[av.packet.Packet]) -> list[Fraction] | None:
+        """The frame times of ``gop``'s span if its inside may go undecoded, else None.
+
+        The span runs from ``gop``'s keyframe to the next one (``ahead[0]``): the GOP less
+        its own leading pictures, plus the next keyframe's. Undecoded only if that is
+        worth it (the grid picks a frame other than the keyframe there), every time is
+        known and plain (packet pts, no two closer than 3/4 of a frame, which could be
+        the two fields of one picture), and both keyframes decode to thumbnails at most
+        ``static_threshold`` apart.
+        """
+        key_a, key_b = gop[0], ahead[0]
+        if not key_a.is_keyframe:
+            return None
+        span = [key_a, *gop[1 + _leading(gop) :], *ahead[1:]]
+        if any(p.pts is None or p.is_discard for p in span):
+            return None
+        tb, start = self.time_base, self.start
+        times = sorted(p.pts * tb - start for p in span)
+        t_a, t_b = key_a.pts * tb - start, key_b.pts * tb - start
+        if times[0] != t_a or times[-1] >= t_b:
+            return None
+        min_gap = self.frame_duration * 3 / 4
+        if any(later - earlier < min_gap for earlier, later in zip(times, times[1:])):
+            return None
+        # The grid may lag (frames still in the decoder): trying it from here can only
+        # find more picks than there will be, never fewer.
+        trial = self.grid.clone()
+        if not any(trial.take(t) and t != t_a for t in times):
+            return None
+        if self.keyframes is None:
+            self.keyframes = _Keyframes.open(self.opened, self._abspath, self.to_rgb)
+        if not self.keyframes.usable:
+            return None
+        a, b = self.keyframes.get(key_a), self.keyframes.get(key_b)
+        if a is None or b is None:
+            return None
+        if thumbnail_difference(a.thumb, b.thumb) > self.static_threshold:
+            return None
+        return times
+
+    def _skip_gop(
+        self, gop: list[av.packet.Packet], ahead: list[av.packet.Packet], times: list[Fraction]
+    ) -> Iterator[SampledFrame]:
+        """Yield the grid's picks in a static GOP's span without decoding its inside."""
+        key_a, key_b = gop[0], ahead[0]
+        used = 0
+        leading = _leading(gop)
+        if leading and not self._prev_static:
+            # The keyframe's leading pictures belong to the GOP before, which was decoded.
+            for p in gop[: 1 + leading]:
+                yield from self._plan_push(p)
+            used = 1 + leading
+        yield from self._plan_settle()
+        if self._undrained:  # frames before this span come out first
+            yield from self._feed(None, "DEFAULT")
+            self._gap = True
+        image_a, image_b = self.keyframes.get(key_a), self.keyframes.get(key_b)  # cached
+        t_a, t_b = key_a.pts * self.time_base - self.start, key_b.pts * self.time_base - self.start
+        for t in times:
+            if not self.grid.take(t):
+                continue  # (the keyframe, when the plan decoded it for its leading pictures)
+            if t == t_a:
+                frame = SampledFrame(index=self.index, time=float(t), image=image_a.image.copy())
+            else:
+                source, t_source = (image_a, t_a) if t - t_a <= t_b - t else (image_b, t_b)
+                frame = SampledFrame(
+                    index=self.index,
+                    time=float(t),
+                    image=source.image.copy(),
+                    estimated=True,
+                    source_time=float(t_source),
+                )
+                self.frames_estimated += 1
+            yield frame
+            self.index += 1
+        if len(gop) > used:
+            self.packets_dropped += len(gop) - used
+            self._gap = True
+
+    # -- decoding ------------------------------------------------------------------------
 
     def _release(
         self, keyed: list[av.packet.Packet], held: list[av.packet.Packet], all_leading_seen: bool = True
@@ -287,6 +570,7 @@ class _Sampler:
             self.packets_fed += 1
             if skip == "DEFAULT":
                 self.demand.fed(packet.pts)
+        self._undrained = packet is not None
         try:
             frames = self.ctx.decode(packet)
         except av.error.EOFError:
@@ -308,3 +592,86 @@ class _Sampler:
                 continue
             yield SampledFrame(index=self.index, time=float(t), image=self.to_rgb(frame))
             self.index += 1
+
+
+def _leading(packets: list[av.packet.Packet]) -> int:
+    """How many packets after ``packets[0]`` (a keyframe) are its leading pictures."""
+    key_pts = packets[0].pts
+    n = 0
+    for p in packets[1:]:
+        if p.is_keyframe or p.pts is None or key_pts is None or p.pts >= key_pts:
+            break
+        n += 1
+    return n
+
+
+@dataclass(frozen=True, eq=False)
+class _KeyImage:
+    image: np.ndarray  # upright RGB, as yielded (callers get copies)
+    thumb: np.ndarray  # images.thumbnail(image)
+
+
+class _Keyframes:
+    """A second decoder that decodes single keyframes out of order, for ``skip_static``.
+
+    It is the codec context of the same file opened again (``opening.reopen``), so it
+    has the stream's exact parameters; each keyframe is decoded on its own (sent, then
+    the decoder drained and flushed), which leaves the main decoder's state alone. The
+    last few results are kept: a keyframe is compared twice, with the GOP it ends and the
+    one it starts.
+    """
+
+    _KEEP = 3
+
+    def __init__(self, opened: OpenedVideo | None, to_rgb: RgbConverter) -> None:
+        self.opened = opened
+        self.to_rgb = to_rgb
+        self.decoded = 0
+        self.failures = 0
+        self._cache: dict[int, _KeyImage | None] = {}
+
+    @classmethod
+    def open(cls, opened: OpenedVideo, abspath: str, to_rgb: RgbConverter) -> _Keyframes:
+        try:
+            second = reopen(opened, abspath)
+        except (av.FFmpegError, OSError, ValueError, IndexError) as e:
+            log.info("%s: no second decoder (%s); static GOPs are decoded like the others", opened.path, e)
+            return cls(None, to_rgb)
+        return cls(second, to_rgb)
+
+    @property
+    def usable(self) -> bool:
+        return self.opened is not None
+
+    def get(self, packet: av.packet.Packet) -> _KeyImage | None:
+        if packet.pts in self._cache:
+            return self._cache[packet.pts]
+        result = self._decode(packet)
+        self._cache[packet.pts] = result
+        while len(self._cache) > self._KEEP:
+            del self._cache[next(iter(self._cache))]
+        return result
+
+    def _decode(self, packet: av.packet.Packet) -> _KeyImage | None:
+        assert self.opened is not None
+        ctx = self.opened.stream.codec_context
+        try:
+            frames = ctx.decode(packet)
+            frames += ctx.decode(None)
+        except av.FFmpegError:
+            frames = []
+        finally:
+            ctx.flush_buffers()
+        self.decoded += len(frames)
+        frame = next((f for f in frames if f.pts == packet.pts), None)
+        if frame is None:
+            self.failures += 1
+            if self.failures == 1:
+                log.info("%s: keyframe at pts %s did not decode on its own", self.opened.path, packet.pts)
+            return None
+        image = self.to_rgb(frame)
+        return _KeyImage(image=image, thumb=thumbnail(image))
+
+    def close(self) -> None:
+        if self.opened is not None:
+            self.opened.container.close()
