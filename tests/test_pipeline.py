@@ -133,3 +133,18 @@ def test_detector_gating_keeps_the_labels_and_times(indexer, data_dir, clip):
     assert spans(gated) == spans(every)
     if clip == "vtest_20s.avi":  # a fixed camera: most looks are saved
         assert looks_gated <= looks_every / 2
+
+
+def test_skip_static_reuses_scores_inside_unchanging_groups_of_pictures(indexer, tmp_path):
+    """Two still photos, 8 s each, keyframe every 2 s: only the GOP with the cut and the
+    keyframes need decoding; labels and times stay those of the full run."""
+    path = encode_timeline(tmp_path / "stills.mp4", [(photo("coffee"), 8), (photo("chelsea"), 8)], gop=50)
+    full = indexer.index(path, IndexOptions(reuse_threshold=0), video_id="x")
+    fast = indexer.index(path, IndexOptions(reuse_threshold=0, skip_static_gops=True), video_id="x")
+    assert indexer.last_analysis.timings.frames_analyzed < indexer.last_analysis.timings.frames_sampled
+
+    def spans(d):
+        return {lb["name"]: [(i["start"], i["end"]) for i in lb["instances"]] for lb in d["videos"][0]["insights"]["labels"]}
+
+    assert spans(fast)["cat"] == spans(full)["cat"]
+    assert spans(fast)["espresso"] == spans(full)["espresso"]

@@ -72,12 +72,14 @@ def naive_baseline(path: Path, indexer: Indexer, fps: float) -> dict:
     return {"wall_s": wall, "frames_read": read, "frames_classified": classified, "decode_s": decode, "inference_s": infer}
 
 
-def run_bench(video: str | Path, *, fps: float = 1.0, baseline: bool = True, threads: int = 1) -> dict:
+def run_bench(
+    video: str | Path, *, fps: float = 1.0, baseline: bool = True, threads: int = 1, skip_static: bool = False
+) -> dict:
     video = Path(video)
     t0 = time.perf_counter()
     indexer = Indexer(threads=threads)
     load_s = time.perf_counter() - t0
-    options = IndexOptions(fps=fps)
+    options = IndexOptions(fps=fps, skip_static_gops=skip_static)
     t0 = time.perf_counter()
     doc = indexer.index(video, options)
     wall = time.perf_counter() - t0
@@ -95,7 +97,7 @@ def run_bench(video: str | Path, *, fps: float = 1.0, baseline: bool = True, thr
             "fps": round(info.fps, 3),
             "keyframe_interval_s": info.keyframe_interval,
         },
-        "settings": {"sample_fps": fps, "threads": threads},
+        "settings": {"sample_fps": fps, "threads": threads, "skip_static": skip_static},
         "model_load_s": round(load_s, 3),
         "wall_s": round(wall, 3),
         "realtime_factor": round(info.duration / wall, 1) if wall > 0 else None,

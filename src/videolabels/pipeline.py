@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from .insights import Instance, LabelTrack, build_index
-from .media import MediaError, SampledFrame, VideoInfo, probe, sample_frames
+from .media import MediaError, SampledFrame, VideoInfo, probe, sample_frames, thumbnail, thumbnail_difference
 from .recognizers import Recognizer, default_recognizers
 from .timeline import find_instances
 from .vocabulary import Vocabulary, expand_scores
@@ -57,6 +57,11 @@ class IndexOptions:
     detector_stride: int = 4
     #: The same for the classifier, which is cheaper and gives the finer labels.
     classifier_stride: int = 2
+    #: Skip decoding inside a group of pictures whose two keyframes look the same
+    #: (`VISUAL_CHANGE`): its samples reuse the last analysed frame's scores. Much faster
+    #: on fixed-camera footage; can miss something that enters and leaves between two
+    #: keyframes, so it is opt-in (`--skip-static`).
+    skip_static_gops: bool = False
     #: Samples a label may miss inside one instance.
     max_gap: int = 1
     #: How far below the threshold a score may fall and still continue an instance.
@@ -215,15 +220,6 @@ def _labels_changed(a: np.ndarray, b: np.ndarray, threshold: float) -> bool:
 VISUAL_CHANGE = 8.0
 
 
-def _difference(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.mean(np.abs(a - b)))
-
-
-def _thumbnail(image: np.ndarray) -> np.ndarray:
-    small = cv2.resize(image, (32, 18), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
-
-
 class Indexer:
     """Loads the models once; indexes any number of videos, one at a time."""
 
@@ -305,7 +301,7 @@ class Indexer:
 
         def same_shot(lo_thumb: np.ndarray, hi: int, between: range) -> bool:
             return all(
-                min(_difference(thumbs[i], lo_thumb), _difference(thumbs[i], thumbs[hi])) <= VISUAL_CHANGE for i in between
+                min(thumbnail_difference(thumbs[i], lo_thumb), thumbnail_difference(thumbs[i], thumbs[hi])) <= VISUAL_CHANGE for i in between
             )
 
         def fill(lo: int, lo_row: np.ndarray | None, lo_thumb: np.ndarray | None, hi: int) -> None:
@@ -382,7 +378,14 @@ class Indexer:
             batch_thumbs.clear()
 
         frames = _decode_ahead(
-            sample_frames(path, fps=options.fps, max_side=options.max_side, info=info),
+            sample_frames(
+                path,
+                fps=options.fps,
+                max_side=options.max_side,
+                info=info,
+                skip_static=options.skip_static_gops,
+                static_threshold=VISUAL_CHANGE,
+            ),
             depth=2 * options.batch_size,
             timings=timings,
         )
@@ -390,8 +393,15 @@ class Indexer:
             timings.frames_sampled += 1
             times.append(frame.time)
             rows.append(None)
-            thumb = _thumbnail(frame.image)
-            if last_thumb is not None and _difference(thumb, last_thumb) < options.reuse_threshold:
+            if frame.estimated and last_analysed >= 0:
+                # Not decoded: its GOP's keyframes were near-identical, so it is taken to
+                # show what the last analysed frame showed (a copy, never a confirmation).
+                copies[len(rows) - 1] = last_analysed
+                if progress is not None:
+                    progress(min(frame.time, info.duration), info.duration)
+                continue
+            thumb = thumbnail(frame.image)
+            if last_thumb is not None and thumbnail_difference(thumb, last_thumb) < options.reuse_threshold:
                 copies[len(rows) - 1] = last_analysed
             else:
                 batch.append(frame)
