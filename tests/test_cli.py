@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from fractions import Fraction
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 
+from videobuild import audio_only
 from videolabels import __version__
 from videolabels.insights import validate_index
 
@@ -22,20 +20,6 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "videolabels", *args], capture_output=True, text=True, cwd=cwd, timeout=300
     )
-
-
-def audio_only(path: Path) -> Path:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("aac", rate=16000)
-        stream.layout = "mono"
-        t = np.arange(16000, dtype=np.float32) / 16000
-        frame = av.AudioFrame.from_ndarray((0.2 * np.sin(2 * np.pi * 440 * t))[None, :], format="fltp", layout="mono")
-        frame.sample_rate, frame.pts, frame.time_base = 16000, 0, Fraction(1, 16000)
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +34,7 @@ def bad_files(tmp_path_factory, data_dir) -> dict[str, Path]:
         "empty": d / "empty.mp4",
         "text": d / "notes.mp4",
         "truncated": d / "truncated.mp4",
-        "audio": audio_only(d / "tone.m4a"),
+        "audio": audio_only(d / "tone.m4a", "aac"),
         "damaged": data_dir / "Megamind_bugy.avi",
     }
 

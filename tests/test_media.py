@@ -17,6 +17,8 @@ import av
 import cv2
 import numpy as np
 import pytest
+
+from videobuild import audio_only
 import skimage.data
 
 import videolabels.media.sampler as sampler_module
@@ -377,19 +379,6 @@ def test_frames_are_streamed_not_kept(tmp_path):
 
 
 # ------------------------------------------------------------------------ bad input
-
-
-def audio_only(path: Path, codec: str) -> Path:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=44100)
-        tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(44100) / 44100)).astype(np.float32)
-        frame = av.AudioFrame.from_ndarray(tone[None], format="fltp", layout="mono")
-        frame.sample_rate, frame.pts = 44100, 0
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 @pytest.fixture(scope="module")

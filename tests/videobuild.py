@@ -67,3 +67,17 @@ def encode_timeline(
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def audio_only(path: Path, codec: str = "aac") -> Path:
+    """A one-second 440 Hz tone with no video stream: a file videolabels must refuse."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=44100)
+        tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(44100) / 44100)).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(tone[None], format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 44100, 0
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import re
 import subprocess
 import sys
@@ -67,18 +65,10 @@ def predictions_from_document(doc: dict) -> dict[str, list[tuple[float, float, f
     return out
 
 
-def machine() -> dict:
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cpu": cpu, "cores": cores, "python": platform.python_version(), "system": platform.platform(terse=True)}
+def _machine() -> dict:
+    from videolabels.bench import machine_description
+
+    return machine_description()
 
 
 def git_revision() -> str | None:
@@ -152,7 +142,7 @@ def run(args: argparse.Namespace, log) -> dict:
     report = {
         "benchmark": "videolabels accuracy",
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
+        "machine": _machine(),
         "videolabels": {"version": __version__, "git": git_revision()},
         "settings": {"min_confidence": threshold, "iou_threshold": IOU_THRESHOLD, "options": "IndexOptions() defaults otherwise"},
         "wall_s": round(time.perf_counter() - started, 1),
