@@ -194,7 +194,9 @@ class RssSampler:
         self._sample()
 
 
-def run_batch_bench(paths: list[str | Path], *, jobs: int = 1, fps: float = 1.0, threads: int = 1) -> dict:
+def run_batch_bench(
+    paths: list[str | Path], *, jobs: int = 1, fps: float = 1.0, threads: int = 1, skip_static: bool = False
+) -> dict:
     """Throughput of a batch (`videolabels index PATH... --jobs N`): video seconds per wall second.
 
     The wall time includes starting the workers and loading their models (`startup_s`,
@@ -204,7 +206,7 @@ def run_batch_bench(paths: list[str | Path], *, jobs: int = 1, fps: float = 1.0,
     from .batch import default_jobs, expand_inputs, run_batch
 
     videos, problems = expand_inputs(paths)
-    options = IndexOptions(fps=fps)
+    options = IndexOptions(fps=fps, skip_static_gops=skip_static)
     with RssSampler(interval=0.2) as rss:
         summary = run_batch(videos, options, jobs=jobs, threads=threads)
     results = problems + summary.results
@@ -214,6 +216,7 @@ def run_batch_bench(paths: list[str | Path], *, jobs: int = 1, fps: float = 1.0,
         "machine": machine_description(),
         "settings": {
             "sample_fps": fps,
+            "skip_static": skip_static,
             "jobs": summary.jobs,
             "jobs_asked": jobs if jobs > 0 else f"0 (one per core: {default_jobs()})",
             "threads_per_worker": threads if summary.jobs == 1 else 1,

@@ -85,6 +85,14 @@ def index(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Videos indexed at once, each in its own process (0: one per core).")
     ] = 1,
+    skip_static: Annotated[
+        bool,
+        typer.Option(
+            "--skip-static",
+            help="Faster on fixed-camera footage: don't decode inside a group of pictures whose keyframes "
+            "look the same (may miss something that comes and goes between two keyframes).",
+        ),
+    ] = False,
 ) -> None:
     """Index videos into Video Indexer-compatible label insights.
 
@@ -101,6 +109,7 @@ def index(
         fps=fps,
         min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence,
         include_summarized_insights=include_summarized_insights,
+        skip_static_gops=skip_static,
     )
     try:
         options.validate()
@@ -221,6 +230,29 @@ def labels_cmd(
     out.print(table)
 
 
+@app.command("languages")
+def languages_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the languages label names can be returned in (like Get Supported Languages)."""
+    from .localize import supported_languages
+
+    langs = supported_languages()
+    if as_json:
+        sys.stdout.write(json.dumps(langs, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(langs)} languages")
+    table.add_column("languageCode")
+    table.add_column("name")
+    table.add_column("right to left", justify="center")
+    table.add_column("source", justify="center")
+    table.add_column("labels translated", justify="right")
+    for lang in langs:
+        table.add_row(lang["languageCode"], lang["name"], "yes" if lang["isRightToLeft"] else "",
+                      "yes" if lang["isSourceLanguage"] else "", f"{lang['labelsTranslated']:.1%}")
+    out.print(table)
+
+
 @app.command()
 def bench(
     videos: Annotated[list[Path], typer.Argument(help="Video to benchmark; several, a folder or a glob: a batch.")],
@@ -231,6 +263,7 @@ def bench(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Batch: videos indexed at once, each in its own process (0: one per core).")
     ] = 1,
+    skip_static: Annotated[bool, typer.Option("--skip-static", help="As `index --skip-static`.")] = False,
 ) -> None:
     """Measure indexing speed: real-time factor, stage times, peak memory."""
     from .batch import is_batch_spec
@@ -244,7 +277,7 @@ def bench(
         if jobs < 0:
             raise fail(f"--jobs must be 0 (one per core) or more, got {jobs}", 2)
         try:
-            report = run_batch_bench(videos, jobs=jobs, fps=fps, threads=threads)
+            report = run_batch_bench(videos, jobs=jobs, fps=fps, threads=threads, skip_static=skip_static)
         except BatchError as exc:
             raise fail(str(exc)) from None
         if as_json:
@@ -256,7 +289,7 @@ def bench(
         return
     video = videos[0]
     try:
-        report = run_bench(video, fps=fps, baseline=baseline, threads=threads)
+        report = run_bench(video, fps=fps, baseline=baseline, threads=threads, skip_static=skip_static)
     except MediaError as exc:
         raise fail(str(exc)) from None
     if as_json:
