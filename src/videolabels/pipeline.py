@@ -299,33 +299,36 @@ class Indexer:
         def look(indices: list[int]) -> None:
             out[indices] = self._run(models, [images[i] for i in indices], options, timings)
 
-        def same_shot(lo_thumb: np.ndarray, hi: int, between: range) -> bool:
+        def same_shot(lo: int, lo_thumb: np.ndarray, hi: int) -> bool:
             return all(
-                min(thumbnail_difference(thumbs[i], lo_thumb), thumbnail_difference(thumbs[i], thumbs[hi])) <= VISUAL_CHANGE for i in between
+                min(thumbnail_difference(thumbs[i], lo_thumb), thumbnail_difference(thumbs[i], thumbs[hi])) <= VISUAL_CHANGE
+                for i in range(lo + 1, hi)
             )
-
-        def fill(lo: int, lo_row: np.ndarray | None, lo_thumb: np.ndarray | None, hi: int) -> None:
-            if hi - lo <= 1:
-                return
-            if (
-                lo_row is not None
-                and not _labels_changed(lo_row, out[hi], options.min_confidence)
-                and same_shot(lo_thumb, hi, range(lo + 1, hi))
-            ):
-                out[lo + 1 : hi] = np.minimum(lo_row, out[hi])
-                return
-            mid = (lo + hi) // 2
-            look([mid])
-            fill(lo, lo_row, lo_thumb, mid)
-            fill(mid, out[mid], thumbs[mid], hi)
 
         coarse = [i for i in range(n) if (i + 1) % stride == 0 or i == n - 1]
         look(coarse)
-        previous = -1
-        previous_row, previous_thumb = anchor if anchor is not None else (None, None)
-        for q in coarse:
-            fill(previous, previous_row, previous_thumb, q)
-            previous, previous_row, previous_thumb = q, out[q], thumbs[q]
+        # Gaps to settle, as (lo, hi): lo == -1 stands for the previous batch's anchor.
+        # An explicit stack rather than a recursive closure: a closure that refers to
+        # itself is a reference cycle, which kept each batch's frames alive until the
+        # cycle collector ran (up to ~120 MB on a 2-hour 1080p file).
+        ends = [-1, *coarse]
+        stack = [(a, b) for a, b in zip(ends, ends[1:])][::-1]
+        while stack:
+            lo, hi = stack.pop()
+            if hi - lo <= 1:
+                continue
+            lo_row, lo_thumb = (out[lo], thumbs[lo]) if lo >= 0 else (anchor if anchor is not None else (None, None))
+            if (
+                lo_row is not None
+                and not _labels_changed(lo_row, out[hi], options.min_confidence)
+                and same_shot(lo, lo_thumb, hi)
+            ):
+                out[lo + 1 : hi] = np.minimum(lo_row, out[hi])
+                continue
+            mid = (lo + hi) // 2
+            look([mid])
+            stack.append((mid, hi))
+            stack.append((lo, mid))
         return out, (out[n - 1].copy(), thumbs[n - 1])
 
     def analyze(self, path: str | Path, options: IndexOptions | None = None, progress: ProgressCallback | None = None) -> Analysis:
