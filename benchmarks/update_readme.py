@@ -23,14 +23,15 @@ def table(reports: list[dict]) -> str:
     lines = [
         f"Measured on: {'; '.join(sorted(machines))} (videolabels {reports[0]['videolabels']}).",
         "",
-        "| clip | video | real-time factor | wall | frames sampled / detector looks | decode busy | classifier | detector | faces | peak RSS | naive baseline | speed-up |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| clip | video | mode | real-time factor | wall | frames sampled / detector looks | decode busy | classifier | detector | faces | peak RSS | naive baseline | speed-up |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in reports:
         v, st = r["video"], r["stages_s"]
         base = r.get("baseline", {})
         lines.append(
-            "| {file} | {w}x{h} {codec}, {d:.0f} s | **{rtf}x** | {wall:.1f} s | {fs} / {df} | {dec:.1f} s | {cls:.1f} s | {det:.1f} s | {face:.1f} s | {rss:.0f} MB | {brtf} | {sp} |".format(
+            "| {file} | {w}x{h} {codec}, {d:.0f} s | {mode} | **{rtf}x** | {wall:.1f} s | {fs} / {df} | {dec:.1f} s | {cls:.1f} s | {det:.1f} s | {face:.1f} s | {rss:.0f} MB | {brtf} | {sp} |".format(
+                mode="--skip-static" if r.get("settings", {}).get("skip_static") else "default",
                 file=v["file"], w=v["width"], h=v["height"], codec=v["codec"], d=v["duration_s"],
                 rtf=r["realtime_factor"], wall=r["wall_s"], fs=r["frames_sampled"], df=r.get("looks", {}).get("ssd-mobilenet-v2-coco", r.get("detector_frames", "-")),
                 dec=st.get("decode_busy", 0), cls=st.get("inference:efficientnet-lite3-int8", 0),
