@@ -18,7 +18,7 @@ TOOLS = REPO / "tools"
 CURATED = TOOLS / "vocabulary"
 DATA_FILE = REPO / "src" / "videolabels" / "vocabulary" / "data" / "vocabulary.json"
 LABELSETS = REPO.parent / "shared" / "data" / "labelsets"
-VI_SAMPLES = REPO.parent / "shared" / "data" / "azure-vi-samples"
+VI_SAMPLES = REPO / "tests" / "data" / "azure-vi-samples"
 RECOGNIZER_DATA = REPO / "src" / "videolabels" / "recognizers" / "data"
 WORDNET = Path("/usr/share/wordnet")
 
