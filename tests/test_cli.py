@@ -134,3 +134,24 @@ def test_bench_reports_speed_stages_memory_and_baseline():
     assert report["peak_rss_mb"] > 50
     assert {"decode_busy", "inference:efficientnet-lite3-int8"} <= set(report["stages_s"])
     assert report["baseline"]["frames_read"] == 250 and report["speedup_vs_baseline"] > 0
+
+
+def test_language_translates_label_names_and_still_validates():
+    english = json.loads(run("index", str(SAMPLE)).stdout)
+    result = run("index", str(SAMPLE), "--language", "ja-JP")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    validate_index(doc)
+    insights = doc["videos"][0]["insights"]
+    assert insights["language"] == "ja-JP" and all(lb["language"] == "ja-JP" for lb in insights["labels"])
+    names = {lb["name"] for lb in insights["labels"]}
+    assert "人" in names  # person
+    # same labels, same times: only the names change
+    times = lambda d: sorted(tuple(i["start"] for i in lb["instances"]) for lb in d["videos"][0]["insights"]["labels"])
+    assert times(doc) == times(english)
+
+
+def test_unknown_language_is_a_usage_error_with_close_matches():
+    result = run("index", str(SAMPLE), "--language", "he-IS")
+    assert result.returncode == 2
+    assert "he-IL" in result.stderr and len(result.stderr.strip().splitlines()) == 1

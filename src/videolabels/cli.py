@@ -93,6 +93,10 @@ def index(
             "look the same (may miss something that comes and goes between two keyframes).",
         ),
     ] = False,
+    language: Annotated[
+        str,
+        typer.Option("--language", "-l", help="Language of label names, e.g. fr-FR, ja-JP, he-IL (see `videolabels languages`)."),
+    ] = "en-US",
 ) -> None:
     """Index videos into Video Indexer-compatible label insights.
 
@@ -110,6 +114,7 @@ def index(
         min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence,
         include_summarized_insights=include_summarized_insights,
         skip_static_gops=skip_static,
+        language=language,
     )
     try:
         options.validate()

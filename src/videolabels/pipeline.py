@@ -72,6 +72,11 @@ class IndexOptions:
             raise ValueError(f"--fps must be > 0, got {self.fps}")
         if not 0.0 <= self.min_confidence <= 1.0:
             raise ValueError(f"--min-confidence must be between 0 and 1, got {self.min_confidence}")
+        from .localize import resolve_language
+
+        # Canonical code ("he" -> "he-IL"); an unknown one is an UnknownLanguageError
+        # naming the closest supported codes, raised before any work is done.
+        self.language = resolve_language(self.language)
 
 
 @dataclass
@@ -486,6 +491,10 @@ class Indexer:
             include_summarized_insights=options.include_summarized_insights,
             label_detail=label_detail,
         )
+        if not options.language.lower().startswith("en"):
+            from .localize import translate_index
+
+            doc = translate_index(doc, options.language)
         analysis.timings.document += time.perf_counter() - t0
         self.last_analysis = analysis
         return doc
