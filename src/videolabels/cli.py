@@ -206,7 +206,7 @@ def _print_table(doc: dict) -> None:
         extra = [", ".join(label.get("parents", []))] if detail else []
         rows.append((total, name, label.get("referenceId", ""), extra, shown))
     for total, name, ref, extra, shown in sorted(rows, key=lambda r: -r[0]):
-        table.add_row(name, ref, *extra, f"{total:.1f}s", shown)
+        table.add_row(name, ref, *extra, (f"{total:.2f}s" if total < 1 else f"{total:.1f}s"), shown)
     if not rows:
         out.print(f"{doc['name']}: no labels above the confidence threshold")
         return
