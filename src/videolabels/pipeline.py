@@ -403,7 +403,9 @@ class Indexer:
             rows.append(None)
             if frame.estimated and last_analysed >= 0:
                 # Not decoded: its GOP's keyframes were near-identical, so it is taken to
-                # show what the last analysed frame showed (a copy, never a confirmation).
+                # show what the last analysed frame showed and gets a copy of its scores.
+                # (The timeline counts it as a sample like any other, so with
+                # --skip-static a one-frame false detection can last two samples.)
                 copies[len(rows) - 1] = last_analysed
                 if progress is not None:
                     progress(min(frame.time, info.duration), info.duration)
