@@ -148,3 +148,14 @@ def test_skip_static_reuses_scores_inside_unchanging_groups_of_pictures(indexer,
 
     assert spans(fast)["cat"] == spans(full)["cat"]
     assert spans(fast)["espresso"] == spans(full)["espresso"]
+
+
+def test_classifier_labels_the_detector_can_check_are_weighed_down_when_it_disagrees(indexer):
+    """A dog breed whose frame shows no dog to the detector counts for less."""
+    keys = indexer.label_keys
+    cls_cols, det_cols = indexer._agreement
+    pairs = {(keys[c], keys[d]) for c, d in zip(cls_cols, det_cols)}
+    assert ("labrador_retriever", "dog") in pairs
+    assert all(keys[c] != keys[d] for c, d in zip(cls_cols, det_cols))
+    # labels the detector names itself are never checked against themselves
+    assert "person" not in {keys[c] for c in cls_cols}
