@@ -3,7 +3,6 @@ the optional label detail in the output (docs/taxonomy.md)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 
 from videobuild import encode_timeline, fit, photo
+from vocabulary_generator import LABELSETS, WORDNET, load_generator, needs_generator_inputs
 from videolabels.insights import parse_timespan, validate_index
 from videolabels.pipeline import IndexOptions, Indexer
 from videolabels.vocabulary import DerivedRule, Vocabulary, expand_scores
@@ -23,8 +23,6 @@ from videolabels.vocabulary.derived import EVIDENCE_FLOOR, Windows, rule_score
 REPO = Path(__file__).resolve().parent.parent
 TOOLS = REPO / "tools"
 CURATED = TOOLS / "vocabulary"
-LABELSETS = REPO.parent / "shared" / "data" / "labelsets"
-WORDNET = Path("/usr/share/wordnet")
 PHOTOS = Path(__file__).resolve().parent / "data" / "photos"
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -273,22 +271,6 @@ def test_faint_softmax_classes_add_up(vocab):
 # ---------------------------------------------------------------------- generator
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("build_vocabulary_tax", TOOLS / "build_vocabulary.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _needs_inputs() -> None:
-    if not (WORDNET / "data.noun").is_file():
-        pytest.skip("WordNet 3.0 data files absent (apt-get install wordnet-base)")
-    if not (LABELSETS / "imagenet1k_wnids.txt").is_file():
-        pytest.skip(f"class lists absent: {LABELSETS}")
-
-
 @pytest.mark.parametrize(
     "table,line,error",
     [
@@ -303,8 +285,8 @@ def _needs_inputs() -> None:
     ],
 )
 def test_generator_refuses_bad_tables(tmp_path, table, line, error):
-    _needs_inputs()
-    generator = _load_generator()
+    needs_generator_inputs()
+    generator = load_generator()
     curated = tmp_path / "vocabulary"
     shutil.copytree(CURATED, curated)
     with (curated / table).open("a", encoding="utf-8") as handle:
@@ -314,8 +296,8 @@ def test_generator_refuses_bad_tables(tmp_path, table, line, error):
 
 
 def test_a_path_only_anchor_is_not_a_label(tmp_path):
-    _needs_inputs()
-    generator = _load_generator()
+    needs_generator_inputs()
+    generator = load_generator()
     curated = tmp_path / "vocabulary"
     shutil.copytree(CURATED, curated)
     anchors = curated / "anchors.tsv"

@@ -3,40 +3,21 @@ generator that must reproduce the committed data file exactly."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from vocabulary_generator import LABELSETS, WORDNET, load_generator, needs_generator_inputs
 from videolabels.vocabulary import Label, Vocabulary
 
 REPO = Path(__file__).resolve().parent.parent
 TOOLS = REPO / "tools"
 CURATED = TOOLS / "vocabulary"
 DATA_FILE = REPO / "src" / "videolabels" / "vocabulary" / "data" / "vocabulary.json"
-LABELSETS = REPO.parent / "shared" / "data" / "labelsets"
 VI_SAMPLES = REPO / "tests" / "data" / "azure-vi-samples"
 RECOGNIZER_DATA = REPO / "src" / "videolabels" / "recognizers" / "data"
-WORDNET = Path("/usr/share/wordnet")
-
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("build_vocabulary", TOOLS / "build_vocabulary.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-def _needs_inputs() -> None:
-    if not (WORDNET / "data.noun").is_file():
-        pytest.skip("WordNet 3.0 data files absent (apt-get install wordnet-base)")
-    if not (LABELSETS / "imagenet1k_wnids.txt").is_file():
-        pytest.skip(f"class lists absent: {LABELSETS}")
 
 
 def _tsv(name: str) -> list[dict[str, str]]:
@@ -60,8 +41,8 @@ def vocab() -> Vocabulary:
 
 
 def test_generator_reproduces_committed_json() -> None:
-    _needs_inputs()
-    generator = _load_generator()
+    needs_generator_inputs()
+    generator = load_generator()
     fresh = generator.dumps(generator.build(LABELSETS, WORDNET))
     assert fresh == DATA_FILE.read_text(encoding="utf-8"), "run: python tools/build_vocabulary.py"
 
@@ -78,8 +59,8 @@ def test_generator_records_provenance(vocab: Vocabulary) -> None:
 
 
 def test_unmapped_table_removes_a_class(tmp_path: Path) -> None:
-    _needs_inputs()
-    generator = _load_generator()
+    needs_generator_inputs()
+    generator = load_generator()
     curated = tmp_path / "vocabulary"
     shutil.copytree(CURATED, curated)
     with (curated / "unmapped.tsv").open("a", encoding="utf-8") as handle:
@@ -92,8 +73,8 @@ def test_unmapped_table_removes_a_class(tmp_path: Path) -> None:
 
 
 def test_display_name_clash_is_refused(tmp_path: Path) -> None:
-    _needs_inputs()
-    generator = _load_generator()
+    needs_generator_inputs()
+    generator = load_generator()
     curated = tmp_path / "vocabulary"
     shutil.copytree(CURATED, curated)
     names = curated / "display_names.tsv"
