@@ -134,6 +134,18 @@ def test_bench_reports_speed_stages_memory_and_baseline():
     assert report["peak_rss_mb"] > 50
     assert {"decode_busy", "inference:efficientnet-lite3-int8"} <= set(report["stages_s"])
     assert report["baseline"]["frames_read"] == 250 and report["speedup_vs_baseline"] > 0
+    # each stage alone, so the pipeline's overlap of the two can be judged
+    alone = report["stages_alone"]
+    assert alone["decode_s"] > 0 and alone["models_s"] > 0
+    assert alone["pipeline_vs_slower_stage"] == pytest.approx(
+        report["wall_s"] / max(alone["decode_s"], alone["models_s"]), abs=0.01
+    )
+    assert report["cpu_s"] > 0 and report["settings"]["skip_static"] is True
+
+
+def test_skip_static_can_be_turned_off():
+    result = run("index", str(SAMPLE), "--no-skip-static", "--format", "table")
+    assert result.returncode == 0, result.stderr
 
 
 def test_language_translates_label_names_and_still_validates():

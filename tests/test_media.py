@@ -627,6 +627,34 @@ def test_skip_static_public_api(still_cut, photos, two_photos):
         sample_frames(still_cut, skip_static=True, static_threshold=-1)
 
 
+def test_skip_static_estimates_only_gops_up_to_the_longest_span(tmp_path):
+    """A 5 s GOP (longer than the 4 s default span) is decoded even though its keyframes
+    match: an event inside it could not be seen. A longer allowed span skips it."""
+    path = encode_timeline(tmp_path / "long_gop.mp4", [(source_photo("chelsea"), 15.0)], size=CUT_SIZE, gop=125)
+    assert keyframe_times(path) == [0.0, 5.0, 10.0]
+    default = list(sample_frames(path, fps=1.0, max_side=None, skip_static=True))
+    assert not any(f.estimated for f in default)
+    longer = list(sample_frames(path, fps=1.0, max_side=None, skip_static=True, max_static_span=5.0))
+    assert times_of(longer) == times_of(default)
+    estimated = [f for f in longer if f.estimated]
+    assert [f.time for f in estimated] == [1.0, 2.0, 3.0, 4.0, 6.0, 7.0, 8.0, 9.0]
+    # each knows the two keyframes around it: all that is known of its picture
+    assert {f.bracket for f in estimated} == {(0.0, 5.0), (5.0, 10.0)}
+    assert all(f.bracket is None for f in longer if not f.estimated)
+    with pytest.raises(ValueError):
+        sample_frames(path, skip_static=True, max_static_span=-1)
+
+
+def test_single_threaded_decoding_gives_the_same_frames(data_dir, still_cut):
+    for path, skip in ((data_dir / "bikes.mp4", False), (still_cut, True)):
+        auto = list(sample_frames(path, fps=2.0, max_side=None, skip_static=skip))
+        one = list(sample_frames(path, fps=2.0, max_side=None, skip_static=skip, decoder_threads=1))
+        assert times_of(one) == times_of(auto)
+        assert all(np.array_equal(a.image, b.image) for a, b in zip(auto, one))
+    with pytest.raises(ValueError):
+        sample_frames(still_cut, decoder_threads=-1)
+
+
 def test_skip_static_lookahead_is_bounded(still_cut, monkeypatch):
     """A GOP longer than the lookahead bound is decoded as the plan does it."""
     plain = list(sample_frames(still_cut, fps=1.0, max_side=None))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from videobuild import encode_timeline, photo
+from videolabels.media import SampledFrame, sample_frames
 from videolabels.insights import parse_timespan, validate_index
 from videolabels.pipeline import IndexOptions, Indexer
 
@@ -139,8 +141,8 @@ def test_skip_static_reuses_scores_inside_unchanging_groups_of_pictures(indexer,
     """Two still photos, 8 s each, keyframe every 2 s: only the GOP with the cut and the
     keyframes need decoding; labels and times stay those of the full run."""
     path = encode_timeline(tmp_path / "stills.mp4", [(photo("coffee"), 8), (photo("chelsea"), 8)], gop=50)
-    full = indexer.index(path, IndexOptions(reuse_threshold=0), video_id="x")
-    fast = indexer.index(path, IndexOptions(reuse_threshold=0, skip_static_gops=True), video_id="x")
+    full = indexer.index(path, IndexOptions(reuse_threshold=0, skip_static_gops=False), video_id="x")
+    fast = indexer.index(path, IndexOptions(reuse_threshold=0), video_id="x")  # skipping is the default
     assert indexer.last_analysis.timings.frames_analyzed < indexer.last_analysis.timings.frames_sampled
 
     def spans(d):
@@ -148,6 +150,40 @@ def test_skip_static_reuses_scores_inside_unchanging_groups_of_pictures(indexer,
 
     assert spans(fast)["cat"] == spans(full)["cat"]
     assert spans(fast)["espresso"] == spans(full)["espresso"]
+
+
+def test_a_label_holds_between_matching_keyframes_only_if_it_holds_at_both(indexer, tmp_path):
+    """Estimated samples (inside a GOP whose keyframes match, not decoded) get, per label,
+    the lower of the two keyframes' scores, like the samples between two agreeing looks
+    of the gating: a detection at one keyframe alone is not stretched over the samples
+    after it. Fed to `analyze` as frames: a coffee keyframe, two estimated samples, and
+    a cat keyframe at the other end."""
+    coffee, cat = photo("coffee"), photo("chelsea")
+    path = encode_timeline(tmp_path / "two.mp4", [(coffee, 2.0), (cat, 2.0)])
+    frames = [
+        SampledFrame(index=0, time=0.0, image=coffee),
+        SampledFrame(index=1, time=1.0, image=coffee.copy(), estimated=True, source_time=0.0, bracket=(0.0, 3.0)),
+        SampledFrame(index=2, time=2.0, image=cat.copy(), estimated=True, source_time=3.0, bracket=(0.0, 3.0)),
+        SampledFrame(index=3, time=3.0, image=cat),
+    ]
+    analysis = indexer.analyze(path, IndexOptions(classifier_stride=1, detector_stride=1), frames=frames)
+    espresso, tabby = analysis.label_scores["espresso"], analysis.label_scores["egyptian_cat"]
+    assert espresso[0] > 0.5 and tabby[3] > 0.2
+    for s in (1, 2):
+        assert espresso[s] == pytest.approx(min(espresso[0], espresso[3]))
+        assert tabby[s] == pytest.approx(min(tabby[0], tabby[3]))
+    assert analysis.timings.frames_analyzed == 2  # the estimated samples show keyframes already seen
+
+
+def test_analysis_from_given_frames_equals_the_decoded_one(indexer, data_dir):
+    """`analyze(frames=...)` (how `bench` times the models alone) changes nothing else."""
+    path = data_dir / "bikes.mp4"
+    options = IndexOptions()
+    decoded = indexer.analyze(path, options)
+    given = indexer.analyze(path, options, frames=list(sample_frames(path, **options.sampling())))
+    assert given.times == decoded.times
+    for key, scores in decoded.label_scores.items():
+        assert np.allclose(given.label_scores[key], scores), key
 
 
 def test_classifier_labels_the_detector_can_check_are_weighed_down_when_it_disagrees(indexer):

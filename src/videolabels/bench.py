@@ -1,7 +1,9 @@
 """`videolabels bench`: measured speed, so every number in README can be re-run.
 
 Reports the real-time factor (seconds of video per wall second), where the time goes
-(decode vs each model), the frames sampled and analysed, and peak memory, next to a
+(decode vs each model, and each of the two measured alone: the pipeline overlaps them,
+so its wall time should stay near the slower), the frames sampled and analysed, CPU time
+and peak memory, next to a
 naive baseline measured in the same run: OpenCV reads every frame, one frame per second
 is classified by the same models, nothing overlaps. Model loading is timed apart: a
 server or a batch loads the models once.
@@ -21,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .media import sample_frames
 from .pipeline import IndexOptions, Indexer
 
 
@@ -72,17 +75,40 @@ def naive_baseline(path: Path, indexer: Indexer, fps: float) -> dict:
     return {"wall_s": wall, "frames_read": read, "frames_classified": classified, "decode_s": decode, "inference_s": infer}
 
 
+#: The stages-alone measurement keeps every sampled frame in memory; above this many
+#: (about 1 GB of 640-px frames) it is left out of the report.
+STAGES_ALONE_MAX_FRAMES = 1500
+
+
+def stages_alone(video: Path, indexer: Indexer, options: IndexOptions, duration: float) -> dict | None:
+    """Wall time of decoding alone and of the models alone, for the same sampling.
+
+    "Decode" is `sample_frames` with the options `Indexer.analyze` uses (the frames it
+    needs, nothing else); "models" is `Indexer.analyze` fed those frames from memory. The
+    pipeline overlaps the two, so its wall time should be close to the slower one.
+    """
+    if duration * options.fps > STAGES_ALONE_MAX_FRAMES:
+        return None
+    t0 = time.perf_counter()
+    frames = list(sample_frames(video, **options.sampling()))
+    decode_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    indexer.analyze(video, options, frames=frames)
+    models_s = time.perf_counter() - t0
+    return {"decode_s": round(decode_s, 3), "models_s": round(models_s, 3)}
+
+
 def run_bench(
-    video: str | Path, *, fps: float = 1.0, baseline: bool = True, threads: int = 1, skip_static: bool = False
+    video: str | Path, *, fps: float = 1.0, baseline: bool = True, threads: int = 1, skip_static: bool = True
 ) -> dict:
     video = Path(video)
     t0 = time.perf_counter()
     indexer = Indexer(threads=threads)
     load_s = time.perf_counter() - t0
     options = IndexOptions(fps=fps, skip_static_gops=skip_static)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     doc = indexer.index(video, options)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     analysis = indexer.last_analysis
     info, timings = analysis.info, analysis.timings
     report: dict = {
@@ -112,9 +138,16 @@ def run_bench(
             "timeline": round(timings.timeline, 4),
             "document": round(timings.document, 4),
         },
+        "cpu_s": round(cpu, 3),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "labels": len(doc["videos"][0]["insights"]["labels"]),
     }
+    # Peak memory is read before this: the stages-alone run holds every sampled frame.
+    alone = stages_alone(video, indexer, options, info.duration)
+    if alone is not None:
+        slower = max(alone["decode_s"], alone["models_s"])
+        alone["pipeline_vs_slower_stage"] = round(wall / slower, 2) if slower > 0 else None
+        report["stages_alone"] = alone
     if baseline:
         base = naive_baseline(video, indexer, fps)
         if "wall_s" in base:
@@ -195,7 +228,7 @@ class RssSampler:
 
 
 def run_batch_bench(
-    paths: list[str | Path], *, jobs: int = 1, fps: float = 1.0, threads: int = 1, skip_static: bool = False
+    paths: list[str | Path], *, jobs: int = 1, fps: float = 1.0, threads: int = 1, skip_static: bool = True
 ) -> dict:
     """Throughput of a batch (`videolabels index PATH... --jobs N`): video seconds per wall second.
 
@@ -296,6 +329,11 @@ def render_report(report: dict, console: Console) -> None:
     table.add_row("frames sampled / analysed", f"{report['frames_sampled']} / {report['frames_analyzed']}")
     for stage, seconds in report["stages_s"].items():
         table.add_row(f"  {stage}", f"{seconds} s")
+    if "stages_alone" in report:
+        a = report["stages_alone"]
+        table.add_row("decoding alone / models alone", f"{a['decode_s']} s / {a['models_s']} s")
+        table.add_row("pipeline / slower stage alone", f"{a['pipeline_vs_slower_stage']}x")
+    table.add_row("CPU time (all threads)", f"{report['cpu_s']} s")
     table.add_row("model load (once)", f"{report['model_load_s']} s")
     table.add_row("peak memory (RSS)", f"{report['peak_rss_mb']} MB")
     if "baseline" in report and "realtime_factor" in report["baseline"]:

@@ -12,10 +12,11 @@ bound keeps memory flat however long the video is.
 from __future__ import annotations
 
 import queue
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import cv2
 import numpy as np
 
 from .insights import Instance, LabelTrack, build_index
-from .media import MediaError, SampledFrame, VideoInfo, probe, sample_frames, thumbnail, thumbnail_difference
+from .media import DEFAULT_MAX_STATIC_SPAN, MediaError, SampledFrame, VideoInfo, probe, sample_frames, thumbnail, thumbnail_difference
 from .recognizers import Recognizer, default_recognizers
 from .timeline import find_instances
 from .vocabulary import Vocabulary, expand_scores
@@ -57,11 +58,16 @@ class IndexOptions:
     detector_stride: int = 4
     #: The same for the classifier, which is cheaper and gives the finer labels.
     classifier_stride: int = 2
-    #: Skip decoding inside a group of pictures whose two keyframes look the same
-    #: (`VISUAL_CHANGE`): its samples reuse the last analysed frame's scores. Much faster
-    #: on fixed-camera footage; can miss something that enters and leaves between two
-    #: keyframes, so it is opt-in (`--skip-static`).
-    skip_static_gops: bool = False
+    #: Skip decoding inside a group of pictures (at most `max_static_span` seconds long)
+    #: whose two keyframes look the same (`VISUAL_CHANGE`): its samples are known from
+    #: the keyframes' pictures, and a label holds there only where it holds at both. Three
+    #: to four times faster on fixed-camera footage; what it can miss is something that
+    #: enters and leaves between two matching keyframes (`--no-skip-static` to decode).
+    skip_static_gops: bool = True
+    max_static_span: float = DEFAULT_MAX_STATIC_SPAN
+    #: Threads FFmpeg decodes with (0: its own choice). One: the models keep the second
+    #: core busy, and FFmpeg's frame threads cost 5-30 % more CPU for the same frames.
+    decoder_threads: int = 1
     #: Samples a label may miss inside one instance.
     max_gap: int = 1
     #: How far below the threshold a score may fall and still continue an instance.
@@ -77,6 +83,17 @@ class IndexOptions:
         # Canonical code ("he" -> "he-IL"); an unknown one is an UnknownLanguageError
         # naming the closest supported codes, raised before any work is done.
         self.language = resolve_language(self.language)
+
+    def sampling(self) -> dict:
+        """Keyword arguments of `media.sample_frames` that sample as `Indexer.analyze` does."""
+        return {
+            "fps": self.fps,
+            "max_side": self.max_side,
+            "skip_static": self.skip_static_gops,
+            "static_threshold": VISUAL_CHANGE,
+            "max_static_span": self.max_static_span,
+            "decoder_threads": self.decoder_threads,
+        }
 
 
 @dataclass
@@ -366,7 +383,19 @@ class Indexer:
             stack.append((lo, mid))
         return out, (out[n - 1].copy(), thumbs[n - 1])
 
-    def analyze(self, path: str | Path, options: IndexOptions | None = None, progress: ProgressCallback | None = None) -> Analysis:
+    def analyze(
+        self,
+        path: str | Path,
+        options: IndexOptions | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        frames: Iterable[SampledFrame] | None = None,
+    ) -> Analysis:
+        """Scores at every sample of `path`.
+
+        `frames` (already sampled from `path` with the same options) replaces decoding:
+        `videolabels bench` uses it to time the models on their own.
+        """
         options = options or IndexOptions()
         options.validate()
         timings = Timings()
@@ -388,79 +417,103 @@ class Indexer:
         anchors: list[tuple[np.ndarray, np.ndarray] | None] = [None, None]
         batch_thumbs: list[np.ndarray] = []
 
+        # Batches whose detector pass may still be running: (its future, the classifier's
+        # rows, the sample rows they fill). The detectors (the slowest stage) work on one
+        # batch while this thread runs the classifier on the next and takes frames from
+        # the decoder, so neither waits for the other batch by batch.
+        in_flight: deque[tuple[Future | None, np.ndarray, list[int]]] = deque()
+
+        def detect(images: list[np.ndarray], thumbs: list[np.ndarray]) -> np.ndarray:
+            # Runs in the detector thread, one batch after the other: the anchor is the
+            # previous batch's last look, read when this batch starts.
+            expensive, anchors[1] = self._run_gated(
+                self._expensive, options.detector_stride, images, thumbs, anchors[1], options, timings
+            )
+            return expensive
+
+        def settle(keep: int) -> None:
+            while len(in_flight) > keep:
+                pending, label_rows, row_indices = in_flight.popleft()
+                if pending is not None:
+                    expensive = pending.result()
+                    if self._agreement is not None:
+                        cls_cols, det_cols = self._agreement
+                        unconfirmed = expensive[:, det_cols] < AGREEMENT_FLOOR
+                        label_rows[:, cls_cols] = np.where(
+                            unconfirmed, label_rows[:, cls_cols] * UNCONFIRMED_WEIGHT, label_rows[:, cls_cols]
+                        )
+                    np.maximum(label_rows, expensive, out=label_rows)
+                for row_index, label_row in zip(row_indices, label_rows):
+                    rows[row_index] = label_row
+
         def flush() -> None:
             if not batch:
                 return
             images = [f.image for f in batch]
-            # The detectors and the classifier run side by side: both runtimes release
-            # the GIL, and decoding (the third stage) needs little of the second core.
             thumbs = list(batch_thumbs)
-            pending = (
-                self._pool.submit(
-                    self._run_gated, self._expensive, options.detector_stride, images, thumbs, anchors[1], options, timings
-                )
-                if self._expensive
-                else None
-            )
+            pending = self._pool.submit(detect, images, thumbs) if self._expensive else None
             label_rows, anchors[0] = self._run_gated(
                 self._cheap, options.classifier_stride, images, thumbs, anchors[0], options, timings
             )
-            if pending is not None:
-                expensive, anchors[1] = pending.result()
-                if self._agreement is not None:
-                    cls_cols, det_cols = self._agreement
-                    unconfirmed = expensive[:, det_cols] < AGREEMENT_FLOOR
-                    label_rows[:, cls_cols] = np.where(
-                        unconfirmed, label_rows[:, cls_cols] * UNCONFIRMED_WEIGHT, label_rows[:, cls_cols]
-                    )
-                np.maximum(label_rows, expensive, out=label_rows)
-            for row_index, label_row in zip(batch_rows, label_rows):
-                rows[row_index] = label_row
+            in_flight.append((pending, label_rows, list(batch_rows)))
             timings.frames_analyzed += len(batch)
             batch.clear()
             batch_rows.clear()
             batch_thumbs.clear()
+            settle(keep=1)
 
-        frames = _decode_ahead(
-            sample_frames(
-                path,
-                fps=options.fps,
-                max_side=options.max_side,
-                info=info,
-                skip_static=options.skip_static_gops,
-                static_threshold=VISUAL_CHANGE,
-            ),
+        frames = iter(frames) if frames is not None else _decode_ahead(
+            sample_frames(path, info=info, **options.sampling()),
             depth=2 * options.batch_size,
             timings=timings,
         )
+        # Pictures the models saw, by the time they were taken: an estimated sample (not
+        # decoded, inside a GOP whose keyframes match) shows a keyframe's picture.
+        picture_row: dict[float, int] = {}
+        brackets: dict[int, tuple[float, float]] = {}
         for frame in frames:
             timings.frames_sampled += 1
             times.append(frame.time)
             rows.append(None)
-            if frame.estimated and last_analysed >= 0:
-                # Not decoded: its GOP's keyframes were near-identical, so it is taken to
-                # show what the last analysed frame showed and gets a copy of its scores.
-                # (The timeline counts it as a sample like any other, so with
-                # --skip-static a one-frame false detection can last two samples.)
-                copies[len(rows) - 1] = last_analysed
-                if progress is not None:
-                    progress(min(frame.time, info.duration), info.duration)
-                continue
+            row = len(rows) - 1
+            picture_time = frame.time
+            if frame.estimated:
+                if frame.bracket is not None:
+                    brackets[row] = frame.bracket
+                picture_time = frame.source_time if frame.source_time is not None else frame.time
+                seen = picture_row.get(picture_time)
+                if seen is not None:
+                    copies[row] = seen
+                    if progress is not None:
+                        progress(min(frame.time, info.duration), info.duration)
+                    continue
+            picture_row.setdefault(picture_time, row)
             thumb = thumbnail(frame.image)
             if last_thumb is not None and thumbnail_difference(thumb, last_thumb) < options.reuse_threshold:
-                copies[len(rows) - 1] = last_analysed
+                copies[row] = last_analysed
             else:
                 batch.append(frame)
-                batch_rows.append(len(rows) - 1)
+                batch_rows.append(row)
                 batch_thumbs.append(thumb)
-                last_thumb, last_analysed = thumb, len(rows) - 1
+                last_thumb, last_analysed = thumb, row
                 if len(batch) >= options.batch_size:
                     flush()
             if progress is not None:
                 progress(min(frame.time, info.duration), info.duration)
         flush()
+        settle(keep=0)
         for row_index, source in copies.items():
             rows[row_index] = rows[source]
+        # An estimated sample lies between two keyframes that look alike: a label holds
+        # there only if it holds at both (as between two agreeing looks of the gating), so
+        # a one-look detection at a keyframe is not stretched over the samples after it.
+        bracketed = {
+            row: np.minimum.reduce([rows[picture_row[t]] for t in ends])
+            for row, bracket in brackets.items()
+            if (ends := [t for t in bracket if t in picture_row])
+        }
+        for row, scores in bracketed.items():
+            rows[row] = scores
         if progress is not None:
             progress(info.duration, info.duration)
 

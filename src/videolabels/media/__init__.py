@@ -10,10 +10,10 @@ import logging
 from .errors import MediaError
 from .images import thumbnail, thumbnail_difference
 from .probe import VideoInfo, probe
-from .sampler import SampledFrame, sample_frames
+from .sampler import DEFAULT_MAX_STATIC_SPAN, SampledFrame, sample_frames
 
 # Skipped damaged packets are logged as warnings; they reach stderr only if the
 # application configures logging (the CLI promises one-line errors).
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["MediaError", "SampledFrame", "VideoInfo", "probe", "sample_frames", "thumbnail", "thumbnail_difference"]
+__all__ = ["DEFAULT_MAX_STATIC_SPAN", "MediaError", "SampledFrame", "VideoInfo", "probe", "sample_frames", "thumbnail", "thumbnail_difference"]

@@ -147,6 +147,13 @@ def open_video(path: str | os.PathLike[str]) -> OpenedVideo:
     return OpenedVideo(path=path, container=container, stream=stream)
 
 
+def limit_threads(ctx: av.codec.context.CodecContext, threads: int) -> None:
+    """Decode with at most ``threads`` threads (0: FFmpeg's choice); before the first decode."""
+    if threads > 0:
+        ctx.thread_type = "AUTO" if threads > 1 else "NONE"
+        ctx.thread_count = threads
+
+
 def reopen(opened: OpenedVideo, abspath: str | None = None) -> OpenedVideo:
     """The same file opened a second time, with the same stream chosen; FFmpeg errors escape.
 
