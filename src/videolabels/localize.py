@@ -69,15 +69,15 @@ def translate_index(doc: dict, language: str) -> dict:
     """A copy of `doc` with label names and `language` fields in `language`."""
     code = resolve_language(language)
     out = copy.deepcopy(doc)
-    missing = 0
 
     def rename(label: dict) -> None:
-        nonlocal missing
+        # A name with no translation stays English (`videolabels languages` counts them).
         english = label.get("name", "")
-        name, found = _translations().name(_synsets_by_name().get(english), code, english)
-        label["name"] = name
-        if not found:
-            missing += 1
+        label["name"] = _translations().name(_synsets_by_name().get(english), code, english)[0]
+        if label.get("parents"):  # --label-detail: the general labels, by name too
+            label["parents"] = [
+                _translations().name(_synsets_by_name().get(parent), code, parent)[0] for parent in label["parents"]
+            ]
 
     for video in out.get("videos", []):
         video["language"] = code
@@ -89,8 +89,7 @@ def translate_index(doc: dict, language: str) -> dict:
             rename(label)
             label["language"] = code
     for label in (out.get("summarizedInsights") or {}).get("labels", []):
-        english = label.get("name", "")
-        label["name"] = _translations().name(_synsets_by_name().get(english), code, english)[0]
+        rename(label)
     return out
 
 
