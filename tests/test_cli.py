@@ -127,7 +127,7 @@ def test_labels_lists_the_vocabulary():
 
 
 def test_bench_reports_speed_stages_memory_and_baseline():
-    result = run("bench", str(SAMPLE), "--json")
+    result = run("bench", str(SAMPLE), "--json", "--repeat", "2")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["realtime_factor"] > 0 and report["frames_sampled"] == 10
@@ -141,6 +141,7 @@ def test_bench_reports_speed_stages_memory_and_baseline():
         report["wall_s"] / max(alone["decode_s"], alone["models_s"]), abs=0.01
     )
     assert report["cpu_s"] > 0 and report["settings"]["skip_static"] is True
+    assert len(report["runs_s"]) == 2 and report["wall_s"] in report["runs_s"]
 
 
 def test_skip_static_can_be_turned_off():

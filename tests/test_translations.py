@@ -177,12 +177,14 @@ def _generator_inputs_missing() -> str | None:
 
 @pytest.mark.skipif(_generator_inputs_missing() is not None, reason=str(_generator_inputs_missing()))
 def test_generator_reproduces_committed_table(tmp_path: Path) -> None:
-    report = tmp_path / "languages.md"
+    report, readme = tmp_path / "languages.md", tmp_path / "README.md"
+    readme.write_text((ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_translations.py"), "--check", "--quiet",
-                             "--report", str(report)], capture_output=True, text=True, timeout=600)
+                             "--report", str(report), "--readme", str(readme)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    # docs/languages.md is the generator's report, not hand-edited
+    # docs/languages.md and README's coverage list are the generator's, not hand-edited
     assert report.read_text(encoding="utf-8") == (ROOT / "docs" / "languages.md").read_text(encoding="utf-8")
+    assert readme.read_text(encoding="utf-8") == (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 # Languages whose names cover at least 90% of the labels the default models can emit (README goal).

@@ -272,6 +272,9 @@ def bench(
     skip_static: Annotated[
         bool, typer.Option("--skip-static/--no-skip-static", help="As `index --skip-static/--no-skip-static`.")
     ] = True,
+    repeat: Annotated[
+        int, typer.Option("--repeat", help="Runs of one video (models loaded once); the median is reported.")
+    ] = 3,
 ) -> None:
     """Measure indexing speed: real-time factor, stage times, peak memory."""
     from .batch import is_batch_spec
@@ -297,7 +300,9 @@ def bench(
         return
     video = videos[0]
     try:
-        report = run_bench(video, fps=fps, baseline=baseline, threads=threads, skip_static=skip_static)
+        if repeat < 1:
+            raise fail(f"--repeat must be 1 or more, got {repeat}", 2)
+        report = run_bench(video, fps=fps, baseline=baseline, threads=threads, skip_static=skip_static, repeat=repeat)
     except MediaError as exc:
         raise fail(str(exc)) from None
     if as_json:

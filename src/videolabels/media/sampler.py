@@ -51,8 +51,8 @@ AVI (and raw streams) store decode timestamps only: with a codec that reorders f
 (MPEG-4 with B-frames, H.264) the times FFmpeg reconstructs change when frames are
 skipped, so such files are decoded in full.
 
-Skipping static GOPs (``skip_static=True``, opt-in)
-----------------------------------------------------
+Skipping static GOPs (``skip_static=True``; off here, on in the pipeline)
+-------------------------------------------------------------------------
 
 A target between two keyframes still costs the reference frames before it in its GOP
 (a dozen for a 1 fps target in a 2 s GOP). Where nothing cuts and the camera holds still,
@@ -93,9 +93,20 @@ by 27-83 across cuts. The default, 8 (the pipeline's ``VISUAL_CHANGE``), counts 
 fixed camera as static; its estimated frames then differ from the true ones by up to
 7.1 (people have moved), far above the pipeline's own reuse threshold (1.5). A
 threshold of 3 skips nearly nothing of that clip. Where nothing is static, each GOP
-with an inside pick costs one keyframe decode more (~8 ms at 720p here). A static GOP
-is estimated whatever its length: with x264's default keyint (250, 10 s at 25 fps) an
-event that begins and ends between two matching keyframes is not seen.
+with an inside pick costs one keyframe decode more (~8 ms at 720p here). Only GOPs up to
+``max_static_span`` (4 s) are estimated: with x264's default keyint (250, 10 s at 25 fps)
+an event that begins and ends between two matching keyframes could otherwise go unseen
+for 10 s, so such GOPs are decoded (phones write 1-2 s GOPs, streaming encoders 2-4 s).
+Each estimated frame carries ``bracket``, its two keyframes' times: the pipeline lets a
+label hold there only if it holds at both, so a one-look detection at one keyframe is
+not copied onto the samples after it.
+
+Decoder threads: FFmpeg's own choice (frame threads, one per core plus one) gives the
+shortest wall time when decoding runs alone, but on 2 cores it spent 1.40-1.47x the CPU
+of a single thread for the plan on vtest720 (2.1-2.2 s against 1.4-1.5 s, wall 1.55 s
+against 1.4-1.5 s) and about the same CPU with ``skip_static`` (0.64-0.66 s against
+0.62-0.68 s, wall 0.43 s against 0.60-0.66 s). The pipeline, whose models keep the other
+core busy, decodes with one thread (``decoder_threads=1``).
 
 Measured like the table above (``benchmarks/sampling_speed.py``, 640 px, min-median
 of 5 interleaved runs, load average 2-4 on the 2 cores; "+ n" are keyframes decoded by
