@@ -297,3 +297,24 @@ def test_synthetic_truth_files_match_the_builder():
         written = parse_truth(committed.read_text(encoding="utf-8"))
         assert written.spans == parse_truth(format_truth(truth)).spans, scene.name
         assert written.acceptable == truth.acceptable, scene.name
+
+
+def test_scenes_and_activities_are_summed_on_their_own():
+    """The derived labels' own line: how many are right whenever they are emitted."""
+    from accuracy.matching import Counts
+    from accuracy.run import scenes_activities
+    from videolabels.vocabulary import Vocabulary
+
+    labels = {
+        "outdoor": Counts(correct=2, mistimed=3, clips_emitted=2),
+        "cycling": Counts(correct=1, clips_emitted=1),
+        "beach": Counts(wrong=1, clips_emitted=1, clips_wrong=1),
+        "farm": Counts(acceptable=1, clips_emitted=1),  # neutral only: not wrong, not judged
+        "dog": Counts(correct=4, clips_emitted=2),  # an object: not counted here
+    }
+    out = scenes_activities(labels, Vocabulary.load())
+    assert out["overall"]["correct"] == 3 and out["overall"]["wrong"] == 1 and out["overall"]["mistimed"] == 3
+    assert out["emitted"] == ["beach", "cycling", "farm", "outdoor"]
+    assert out["right_when_emitted"] == ["cycling", "farm", "outdoor"]
+    assert out["all_instances_correct"] == ["cycling"]
+    assert out["derived_labels"] >= 40

@@ -1164,6 +1164,10 @@ def markdown_report(languages: list[Language], names: dict[str, dict[str, list[s
         "come from the project's own curated names (`tools/translations/curated.tsv`, `curated/<table>.tsv`),",
         "the rest come from open data (Open Multilingual Wordnet, CLDR, CC-CEDICT). `translations.json`",
         "records the source of every name; `videolabels languages` prints the same shares.",
+        "Curated names were written by the project and cross-checked against open data where both exist;",
+        "most have not been reviewed by a native speaker yet (corrections are welcome as rows of",
+        "`curated/<table>.tsv`), and rows noted `descriptive` are descriptions coined where the language has",
+        "no established name (North American snakes, rare birds).",
         "",
         f"Languages with at least {threshold:.0%} of the labels named: **{len(at_least)}** of {len(languages)} "
         f"locales ({len({lang.table for lang in at_least})} names tables).",

@@ -150,6 +150,7 @@ def run(args: argparse.Namespace, log) -> dict:
         "clips": clips,
         "skipped": skipped,
         "summary": summary.to_dict(),
+        "scenes_activities": scenes_activities(summary.labels, indexer.vocabulary),
         "worst_labels": [name for name, _ in worst_labels(summary, 12)],
         "details": [r.to_dict() for r in results[threshold]],
     }
@@ -168,6 +169,27 @@ def run(args: argparse.Namespace, log) -> dict:
             for t in thresholds
         ]
     return report
+
+
+def scenes_activities(labels: dict[str, Counts], vocabulary) -> dict:
+    """The derived labels (scenes and activities) on their own: the issue's measure of how
+    many of them are right when emitted. A label is *right when emitted* when none of its
+    instances was wrong (mistimed ones saw the right thing at partly wrong times)."""
+    kinds = {label.name: vocabulary.kind(key) for key, label in vocabulary.labels.items()}
+    derived = {name: c for name, c in labels.items() if kinds.get(name) in ("scene", "activity")}
+    total = Counts()
+    for c in derived.values():
+        total.add(c)
+    emitted = sorted(name for name, c in derived.items() if c.emitted)
+    return {
+        "overall": total.to_dict(),
+        "derived_labels": sum(1 for kind in kinds.values() if kind in ("scene", "activity")),
+        "emitted": emitted,
+        "right_when_emitted": [name for name in emitted if derived[name].wrong == 0],
+        "all_instances_correct": [
+            name for name in emitted if derived[name].judged and derived[name].correct == derived[name].judged
+        ],
+    }
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -293,6 +315,20 @@ def markdown(report: dict) -> str:
                   "Every threshold from the same analysis of each clip (`Indexer.analyze` once, then"
                   " `Indexer.index(..., analysis=...)` per threshold).", "",
                   md_table(SWEEP_HEAD, sweep_rows(report)), ""]
+    sa = report.get("scenes_activities")
+    if sa:
+        c = counts_from(sa["overall"])
+        parts += [
+            "## Scenes and activities", "",
+            f"The derived labels ({sa['derived_labels']} in the vocabulary) on their own: {c.emitted} instances,"
+            f" {c.correct} correct, {c.mistimed} mistimed, {c.wrong} wrong (instance precision {pct(c.precision)},"
+            f" recall {pct(c.recall)}). Emitted in these clips: {len(sa['emitted'])} labels"
+            f" ({', '.join(sa['emitted']) or 'none'}); right when emitted (no wrong instance):"
+            f" {len(sa['right_when_emitted'])} ({', '.join(sa['right_when_emitted']) or 'none'}); every instance"
+            f" correct: {len(sa['all_instances_correct'])}. The others cannot be judged until clips show them.",
+            "",
+            md_table(LABEL_HEAD, label_rows(report, sa["emitted"])), "",
+        ]
     worst = report["worst_labels"]
     if worst:
         parts += ["## Worst labels", "", "Most false instances (wrong + mistimed) or clips where the label is false.", "",

@@ -27,6 +27,8 @@ def _synsets_by_name() -> dict[str, str | None]:
 
 def resolve_language(code: str) -> str:
     """Canonical locale code for `code`; UnknownLanguageError (with suggestions) otherwise."""
+    if code == "en-US":  # the default: no need to load the name table (~25 MB) to know it
+        return code
     return _translations().resolve(code)
 
 

@@ -4,9 +4,10 @@ The CLI, the HTTP service and the benchmarks all call `Indexer`, so a video give
 same document whichever way it was submitted.
 
 Decoding and inference overlap: a decode thread fills a small bounded queue with
-sampled frames while the calling thread runs the models. Both PyAV and the model
-runtimes release the GIL, so on two cores the slower stage sets the pace. The queue
-bound keeps memory flat however long the video is.
+sampled frames, the calling thread runs the classifier, and a detector thread runs the
+detectors one batch behind it. PyAV and the model runtimes release the GIL, so on two
+cores the slowest stage (the SSD detector, at ~60 ms a look) sets the pace. The queue
+bound and at most two batches in flight keep memory flat however long the video is.
 """
 
 from __future__ import annotations
