@@ -195,3 +195,25 @@ def test_classifier_labels_the_detector_can_check_are_weighed_down_when_it_disag
     assert all(keys[c] != keys[d] for c, d in zip(cls_cols, det_cols))
     # labels the detector names itself are never checked against themselves
     assert "person" not in {keys[c] for c in cls_cols}
+
+
+def test_scenes_bridge_longer_gaps_than_objects(indexer, data_dir):
+    """A scene lasts the shot while the objects that show it come and go: four unseen
+    samples split a dog's instance but not an "outdoor" one (up to `scene_gap_s`)."""
+    import dataclasses
+
+    from videolabels.media import probe
+    from videolabels.pipeline import Analysis, Timings
+
+    times = [float(t) for t in range(20)]
+    pattern = np.array([0.9] * 8 + [0.0] * 4 + [0.9] * 8, dtype=np.float32)
+    zeros = np.zeros(20, dtype=np.float32)
+    scores = {key: zeros for key in indexer.label_keys}
+    scores = {**scores, "outdoor": pattern, "dog": pattern}
+    info = dataclasses.replace(probe(data_dir / "bikes.mp4"), duration=20.0)
+    analysis = Analysis(info=info, times=times, label_scores=scores, timings=Timings())
+    tracks = {t.name: t for t in indexer.tracks(analysis, IndexOptions())}
+    assert [(i.start, i.end) for i in tracks["outdoor"].instances] == [(0.0, pytest.approx(19.04))]
+    assert len(tracks["dog"].instances) == 2
+    short = {t.name: t for t in indexer.tracks(analysis, IndexOptions(scene_gap_s=2.0))}
+    assert len(short["outdoor"].instances) == 2
