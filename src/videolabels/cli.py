@@ -90,7 +90,7 @@ def index(
         typer.Option(
             "--skip-static/--no-skip-static",
             help="Don't decode inside a group of pictures (up to 4 s) whose two keyframes look the same: "
-            "3-4x faster on fixed-camera footage. --no-skip-static decodes every sampled frame "
+            "1.7x faster on fixed-camera footage. --no-skip-static decodes every sampled frame "
             "(something that comes and goes between two matching keyframes is then seen too).",
         ),
     ] = True,

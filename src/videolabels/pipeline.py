@@ -61,8 +61,9 @@ class IndexOptions:
     classifier_stride: int = 2
     #: Skip decoding inside a group of pictures (at most `max_static_span` seconds long)
     #: whose two keyframes look the same (`VISUAL_CHANGE`): its samples are known from
-    #: the keyframes' pictures, and a label holds there only where it holds at both. Three
-    #: to four times faster on fixed-camera footage; what it can miss is something that
+    #: the keyframes' pictures, and a label holds there only where it holds at both. 1.7x
+    #: faster on fixed-camera footage (vtest720: 41 frames decoded for 80 samples, not 80
+    #: with their reference chains); what it can miss is something that
     #: enters and leaves between two matching keyframes (`--no-skip-static` to decode).
     skip_static_gops: bool = True
     max_static_span: float = DEFAULT_MAX_STATIC_SPAN
