@@ -282,6 +282,13 @@ def test_faint_softmax_classes_add_up(vocab):
         ("derived_labels.tsv", "fire\tscene\t-\t\t08630039-n\t2\t\n", "needs a note"),
         ("derived_labels.tsv", "alp\tscene\t09193705-n\talp\t\t2\t\n", "already the label"),
         ("anchors.tsv", "09359803-n\tmountain\tgeological formation/mountain range\tno\tx\n", "needs a note"),
+        ("lookalikes.tsv", "tricycle\tbicycle\t\t\t\n", "needs a note"),
+        ("lookalikes.tsv", "tricycle\t\t\t\tseen somewhere\n", "does nothing"),
+        ("lookalikes.tsv", "tricycle\tvelocipede\t\t\tseen somewhere\n", "no label is named"),
+        ("lookalikes.tsv", "tricycle\tvehicle\t\t\tseen somewhere\n", "parent or a child"),
+        ("lookalikes.tsv", "tricycle\t\tperson\t1.5\tseen somewhere\n", "weight"),
+        ("lookalikes.tsv", "tricycle\t\tperson\t\tseen somewhere\n", "not a number"),
+        ("lookalikes.tsv", "rickshaw\tbicycle\t\t\tagain\n", "listed twice"),
     ],
 )
 def test_generator_refuses_bad_tables(tmp_path, table, line, error):
@@ -293,6 +300,56 @@ def test_generator_refuses_bad_tables(tmp_path, table, line, error):
         handle.write(line)
     with pytest.raises(generator.BuildError, match=error):
         generator.build(LABELSETS, WORDNET, curated)
+
+
+# ---------------------------------------------------------------------- look-alikes
+
+
+def _columns(**columns: list[float]) -> dict[str, np.ndarray]:
+    return {key: np.asarray(values, dtype=np.float32) for key, values in columns.items()}
+
+
+def test_a_lookalike_goes_to_what_the_other_model_sees(vocab):
+    """EfficientNet's "rickshaw" on a parked bicycle: where the detector sees the bicycle,
+    the score is the bicycle's; without a bicycle or a person it is halved."""
+    rule = vocab.lookalikes["rickshaw"]
+    assert (rule.instead, rule.needs, rule.weight) == ("bicycle", ("person",), 0.5)
+    times = [0.0, 1.0, 2.0, 3.0]
+    out = expand_scores(vocab, times, _columns(rickshaw=[0.9, 0.9, 0.9, 0.9], bicycle=[0.3, 0.0, 0.0, 0.0],
+                                             person=[0.0, 0.0, 0.8, 0.1]))
+    assert out["bicycle"][0] == pytest.approx(0.9)  # the classifier's confidence, on the right label
+    assert out["rickshaw"].tolist() == pytest.approx([0.0, 0.45, 0.9, 0.45])  # no bicycle: needs a person
+    assert out["bicycle"][1:].tolist() == [0.0, 0.0, 0.0]
+    assert out["vehicle"].min() >= 0.45  # still a vehicle either way
+
+
+def test_a_lookalike_is_judged_on_rolled_up_parents(vocab):
+    """The detector's "kite" is a bird where the classifier sees any bird species; the toy
+    it would roll up into goes with it."""
+    times = [0.0, 1.0]
+    out = expand_scores(vocab, times, _columns(kite=[0.7, 0.7], magpie=[0.6, 0.0]))
+    assert out["kite"].tolist() == pytest.approx([0.0, 0.7])
+    assert out["toy"].tolist() == pytest.approx([0.0, 0.7])
+    assert out["bird"][0] >= 0.7
+
+
+def test_lookalike_rules_name_real_labels_and_are_documented(vocab):
+    assert {"rickshaw", "unicycle", "kite"} <= set(vocab.lookalikes)
+    for key, rule in vocab.lookalikes.items():
+        assert rule.inputs() <= set(vocab.labels)
+        assert rule.instead is not None or rule.needs
+        assert 0 < rule.weight <= 1
+    docs = (REPO / "docs" / "taxonomy.md").read_text(encoding="utf-8")
+    assert "lookalikes.tsv" in docs
+
+
+def test_the_quick_start_bicycles_are_not_a_rickshaw(indexer):
+    """bikes.mp4 (README's quick start): a bicycle locked to a railing, then one against a
+    wall. EfficientNet calls both a rickshaw at 0.9; the detector sees the second one."""
+    doc = indexer.index(DATA / "bikes.mp4", IndexOptions())
+    assert not spans(doc, "rickshaw")
+    bicycle = spans(doc, "bicycle")
+    assert bicycle and all(7.0 <= start and end <= 10.0 for start, end, _ in bicycle), bicycle
 
 
 def test_a_path_only_anchor_is_not_a_label(tmp_path):

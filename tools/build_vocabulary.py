@@ -206,6 +206,7 @@ class Curated:
     parent_paths: set[str] = field(default_factory=set)  # anchor paths that are parent labels
     derived_labels: list[dict[str, str]] = field(default_factory=list)  # derived_labels.tsv rows
     derived_rules: list[dict[str, str]] = field(default_factory=list)  # derived.tsv rows
+    lookalikes: list[dict[str, str]] = field(default_factory=list)  # lookalikes.tsv rows
     files: list[Path] = field(default_factory=list)
 
 
@@ -332,6 +333,29 @@ def load_curated(directory: Path, wordnet: WordNet) -> Curated:
             if not 0 < weight <= 1:
                 raise BuildError(f"{where}: weight must be in (0, 1]")
 
+    lookalikes = table("lookalikes.tsv", ("label", "instead", "needs", "weight", "note"))
+    seen_lookalikes: set[str] = set()
+    for number, row in enumerate(lookalikes, 1):
+        where = f"lookalikes.tsv row {number} ({row['label']})"
+        if row["label"] in seen_lookalikes:
+            raise BuildError(f"{where}: listed twice")
+        seen_lookalikes.add(row["label"])
+        if not row["note"]:
+            raise BuildError(f"{where}: a look-alike needs a note with the evidence")
+        if not row["instead"] and not row["needs"]:
+            raise BuildError(f"{where}: neither instead nor needs: the row does nothing")
+        if row["needs"]:
+            if any(not name for name in row["needs"].split("|")):
+                raise BuildError(f"{where}: an empty name in needs")
+            try:
+                weight = float(row["weight"])
+            except ValueError:
+                raise BuildError(f"{where}: weight {row['weight']!r} is not a number") from None
+            if not 0 < weight < 1:
+                raise BuildError(f"{where}: weight must be in (0, 1)")
+        elif row["weight"]:
+            raise BuildError(f"{where}: a weight without needs")
+
     return Curated(
         sources,
         anchors,
@@ -343,6 +367,7 @@ def load_curated(directory: Path, wordnet: WordNet) -> Curated:
         parent_paths,
         derived_labels,
         derived_rules,
+        lookalikes,
         files,
     )
 
@@ -515,6 +540,47 @@ def derived_rules(
     for key, rule in section.items():
         if not rule["evidence"]:
             raise BuildError(f"derived label {key}: no evidence row in derived.tsv")
+    return section
+
+
+def lookalike_rules(curated: Curated, labels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """lookalikes.tsv resolved to label keys: key -> {instead, needs, weight}."""
+    key_by_name = {entry["name"]: key for key, entry in labels.items()}
+
+    def ancestors(key: str) -> set[str]:
+        found: set[str] = set()
+        todo = list(labels[key].get("parents", []))
+        while todo:
+            parent = todo.pop()
+            if parent not in found:
+                found.add(parent)
+                todo.extend(labels[parent].get("parents", []))
+        return found
+
+    section: dict[str, dict[str, Any]] = {}
+    for number, row in enumerate(curated.lookalikes, 1):
+        where = f"lookalikes.tsv row {number} ({row['label']})"
+        names = [row["label"], *([row["instead"]] if row["instead"] else []), *(row["needs"].split("|") if row["needs"] else [])]
+        unknown = [name for name in names if name not in key_by_name]
+        if unknown:
+            raise BuildError(f"{where}: no label is named {unknown}")
+        key = key_by_name[row["label"]]
+        if labels[key].get("kind"):
+            raise BuildError(f"{where}: a derived label has rules of its own (derived.tsv)")
+        rule: dict[str, Any] = {"instead": None, "needs": [], "weight": 1.0}
+        if row["instead"]:
+            instead = key_by_name[row["instead"]]
+            # Moving a score up or down its own branch would count it twice or not at all.
+            if instead == key or instead in ancestors(key) or key in ancestors(instead):
+                raise BuildError(f"{where}: instead must not be the label, a parent or a child of it")
+            rule["instead"] = instead
+        if row["needs"]:
+            needs = [key_by_name[name] for name in row["needs"].split("|")]
+            if key in needs:
+                raise BuildError(f"{where}: a label cannot be needed by itself")
+            rule["needs"] = needs
+            rule["weight"] = float(row["weight"])
+        section[key] = rule
     return section
 
 
@@ -698,6 +764,7 @@ def build(labelsets: Path, wordnet_dir: Path, curated_dir: Path = CURATED_DIR) -
     for key, rule in derived_section.items():
         labels[key]["kind"] = rule["kind"]
     expansion_order(labels, derived_section)  # refuses cycles
+    lookalike_section = lookalike_rules(curated, labels)
 
     if derived_disagreements:
         # The anchors are meant to reproduce every path Video Indexer shows; a disagreement
@@ -727,6 +794,7 @@ def build(labelsets: Path, wordnet_dir: Path, curated_dir: Path = CURATED_DIR) -
         "categories": dict(sorted(curated.anchors.items())),
         "derived": dict(sorted(derived_section.items())),
         "labels": dict(sorted(labels.items())),
+        "lookalikes": dict(sorted(lookalike_section.items())),
         "namespaces": namespaces,
         "unmapped": {namespace: dict(sorted(reasons.items())) for namespace, reasons in unmapped.items()},
         "wordnet": dict(sorted(graph.items())),
@@ -850,7 +918,7 @@ def dumps(document: dict[str, Any]) -> str:
                 out.append(f"{indent}{line(key)}: {line(value)}{comma}")
         return out
 
-    depths = {"about": 0, "categories": 0, "derived": 0, "labels": 0, "namespaces": 1, "unmapped": 1, "wordnet": 0}
+    depths = {"about": 0, "categories": 0, "derived": 0, "labels": 0, "lookalikes": 0, "namespaces": 1, "unmapped": 1, "wordnet": 0}
     lines = ["{"]
     sections = sorted(document.items())
     for index, (section, value) in enumerate(sections):

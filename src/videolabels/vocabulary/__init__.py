@@ -10,6 +10,6 @@ and derived) to a video's per-sample scores (docs/taxonomy.md).
 """
 
 from .expand import expand_scores
-from .model import DerivedRule, Label, Vocabulary, VocabularyError
+from .model import DerivedRule, Label, Lookalike, Vocabulary, VocabularyError
 
-__all__ = ["DerivedRule", "Label", "Vocabulary", "VocabularyError", "expand_scores"]
+__all__ = ["DerivedRule", "Label", "Lookalike", "Vocabulary", "VocabularyError", "expand_scores"]

@@ -1,6 +1,6 @@
 """A video's label scores plus the labels computed from them: parents (roll-up) and scenes
-and activities (derived rules). The one entry point the pipeline calls, between the
-recognizers and the timeline (docs/taxonomy.md)."""
+and activities (derived rules), after look-alikes are corrected. The one entry point the
+pipeline calls, between the recognizers and the timeline (docs/taxonomy.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 
 from .derived import Windows, rule_score
+from .lookalikes import correct_lookalikes
 from .model import Vocabulary
 from .rollup import rollup_score
 
@@ -33,6 +34,9 @@ def expand_scores(
     ("beach" -> "outdoor"). A label both recognized and computed ("dog": COCO's detector
     and the breeds; "stage": ImageNet's class and the rule) keeps the larger score. The
     input mapping and its arrays are not modified.
+
+    Look-alike rules (``vocab.lookalikes``) are judged on a first expansion and applied to
+    the recognized scores, which are then expanded again.
     """
     samples = len(times)
     for key, scores in label_scores.items():
@@ -40,6 +44,22 @@ def expand_scores(
             raise ValueError(f"label {key!r}: {len(scores)} scores for {samples} sample times")
     if exclusive is None:
         exclusive = vocab.exclusive_labels()
+    if vocab.lookalikes:
+        first = _expand(vocab, samples, times, label_scores, exclusive)
+        judged = {key for rule in vocab.lookalikes.values() for key in (*rule.needs, rule.instead) if key}
+        seen = {key: first[key] for key in judged if key in first}
+        del first  # a 2-hour video's full expansion is tens of MB
+        label_scores = correct_lookalikes(vocab.lookalikes, label_scores, seen)
+    return _expand(vocab, samples, times, label_scores, exclusive)
+
+
+def _expand(
+    vocab: Vocabulary,
+    samples: int,
+    times: Sequence[float],
+    label_scores: Mapping[str, np.ndarray],
+    exclusive: Collection[str],
+) -> dict[str, np.ndarray]:
     order = vocab.expansion_order
     computed = set(order)
     inputs = dict(label_scores)

@@ -62,6 +62,25 @@ class DerivedRule:
         return keys | {key for group in self.requires for key in group}
 
 
+@dataclass(frozen=True)
+class Lookalike:
+    """A label a model gives to something else that looks like it (``tools/vocabulary/lookalikes.tsv``).
+
+    ``instead``: the label it was, where that label is seen at the same sample; ``needs``:
+    label keys, one of which must be seen for it to stand, else its score is multiplied by
+    ``weight``. ``videolabels.vocabulary.lookalikes`` applies it.
+    """
+
+    key: str
+    instead: str | None
+    needs: tuple[str, ...] = ()
+    weight: float = 1.0
+
+    def inputs(self) -> set[str]:
+        """Every label the rule reads or writes."""
+        return {self.key, *self.needs} | ({self.instead} if self.instead else set())
+
+
 class VocabularyError(ValueError):
     """The vocabulary file is missing, of an unknown format, or inconsistent."""
 
@@ -115,6 +134,16 @@ class Vocabulary:
             for key, rule in document.get("derived", {}).items()
         }
         """Derived (scene and activity) labels by key."""
+        self.lookalikes: dict[str, Lookalike] = {
+            key: Lookalike(
+                key=key,
+                instead=rule.get("instead"),
+                needs=tuple(rule.get("needs", [])),
+                weight=float(rule.get("weight", 1.0)),
+            )
+            for key, rule in document.get("lookalikes", {}).items()
+        }
+        """Look-alike rules by the key of the label they correct."""
         self._children: dict[str, list[str]] = {}
         self._descendants: dict[str, list[str]] = {}
         for key, parents in sorted(self._parents.items()):
@@ -123,9 +152,10 @@ class Vocabulary:
                 self._descendants.setdefault(parent, []).append(key)
         referenced = {p for parents in self._parents.values() for p in parents} | set(self.derived)
         referenced |= {key for rule in self.derived.values() for key in rule.inputs()}
+        referenced |= {key for rule in self.lookalikes.values() for key in rule.inputs()}
         missing = sorted(referenced - set(self.labels))
         if missing:
-            raise VocabularyError(f"parents or derived rules name missing labels: {missing[:5]}")
+            raise VocabularyError(f"parents, derived or look-alike rules name missing labels: {missing[:5]}")
         self._order: tuple[str, ...] | None = None
         dangling = sorted(
             (namespace, class_key)
