@@ -140,6 +140,12 @@ def test_bench_reports_speed_stages_memory_and_baseline():
     assert alone["pipeline_vs_slower_stage"] == pytest.approx(
         report["wall_s"] / max(alone["decode_s"], alone["models_s"]), abs=0.01
     )
+    # and the bound no pipeline beats: both stages' CPU shared out over the cores
+    cores = report["machine"]["cores"]
+    bound = max(alone["decode_s"], alone["models_s"], (alone["decode_cpu_s"] + alone["models_cpu_s"]) / cores)
+    assert alone["cpu_bound_s"] == pytest.approx(bound, abs=0.002)
+    assert alone["pipeline_vs_cpu_bound"] == pytest.approx(report["wall_s"] / alone["cpu_bound_s"], abs=0.01)
+    assert set(report["machine"]["simd"]) <= {"avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8"}
     assert report["cpu_s"] > 0 and report["settings"]["skip_static"] is True
     assert len(report["runs_s"]) == 2 and report["wall_s"] in report["runs_s"]
 

@@ -154,9 +154,8 @@ def test_skip_static_reuses_scores_inside_unchanging_groups_of_pictures(indexer,
 
 def test_a_label_holds_between_matching_keyframes_only_if_it_holds_at_both(indexer, tmp_path):
     """Estimated samples (inside a GOP whose keyframes match, not decoded) get, per label,
-    the lower of the two keyframes' scores, like the samples between two agreeing looks
-    of the gating: a detection at one keyframe alone is not stretched over the samples
-    after it. Fed to `analyze` as frames: a coffee keyframe, two estimated samples, and
+    the lower of the two keyframes' scores: nothing between them was looked at, so a
+    detection at one keyframe alone is not stretched over the samples after it. Fed to `analyze` as frames: a coffee keyframe, two estimated samples, and
     a cat keyframe at the other end."""
     coffee, cat = photo("coffee"), photo("chelsea")
     path = encode_timeline(tmp_path / "two.mp4", [(coffee, 2.0), (cat, 2.0)])
