@@ -43,6 +43,7 @@ BUILDER_VERSION = 1
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
 DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "videolabels" / "accuracy"
 TRUTH_DIR = HERE / "truth" / "synthetic"
+PHOTOS_DIR = HERE / "photos"
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
 #: A stamp counts as visible when this share of its area is inside the frame.
@@ -51,7 +52,8 @@ VISIBLE_SHARE = 0.5
 
 @dataclass(frozen=True)
 class Background:
-    """``source``: ``opencv:FILE``, ``skimage:NAME`` or ``media:FILE@SECONDS``; ``crop``:
+    """``source``: ``opencv:FILE``, ``skimage:NAME``, ``media:FILE@SECONDS`` or
+    ``photo:FILE`` (one of the scene photos in ``photos/``, see its SOURCES.md); ``crop``:
     (x0, y0, x1, y1) as fractions of the image; ``truth``: labels visible all the time."""
 
     source: str
@@ -211,6 +213,38 @@ SCENES: tuple[Scene, ...] = (
     )),
 )
 
+# Places alone: a real photo of each, panned over for 8 s, nothing pasted on it. The
+# truth is what a viewer would search the shot for; "ok" lists what is also there.
+_WATER_OK = ("lakeside", "sea", "seashore", "sky", "cloud", "tree", "reflection", "fog")
+
+
+def _place(name: str, photo: str, what: str, truth: tuple[str, ...], ok: tuple[str, ...]) -> Scene:
+    return Scene(name, Background(f"photo:{photo}", what, truth=truth, acceptable=ok), 8, ())
+
+
+PLACES: tuple[Scene, ...] = (
+    _place("scene_lake_dusk", "lake-dusk.jpg", "calm lake at dusk, far shore with trees (photo)",
+           ("outdoor", "lake", "water"), _WATER_OK + ("plant@00017222-n",)),
+    _place("scene_lake_mist", "lake-mist.jpg", "misty lake in blue twilight (photo)",
+           ("outdoor", "lake", "water"), _WATER_OK),
+    _place("scene_rowing_boats", "rowing-boats.jpg", "rowing boats on a gravel lakeshore, hills, sunset (photo)",
+           ("outdoor", "boat", "lake", "water"),
+           _WATER_OK + ("watercraft", "vehicle", "canoe", "paddle", "mountain", "valley", "beach", "dock", "boathouse")),
+    _place("scene_pier_fog", "pier-fog.jpg", "wooden pier with a ladder into still water, fog (photo)",
+           ("outdoor", "pier", "water"), _WATER_OK + ("lake", "dock", "boathouse")),
+    _place("scene_boards_by_water", "boards-by-water.jpg", "wooden boards of a jetty, a lake behind (photo)",
+           ("outdoor", "water"), _WATER_OK + ("lake", "pier", "dock", "bench", "park bench", "furniture")),
+    _place("scene_forest_path", "forest-path.jpg", "footpath through a conifer forest (photo)",
+           ("outdoor", "forest"), ("tree", "plant@00017222-n", "woodland", "valley")),
+    _place("scene_kite_sky", "kite-sky.jpg", "a small kite in a blue sky with clouds (photo)",
+           ("outdoor", "kite"), ("toy", "sky", "cloud")),
+    _place("scene_road_storm", "road-storm.jpg", "road with a guard rail, fields, storm clouds (photo)",
+           ("outdoor", "road"), ("sky", "cloud", "field", "farm", "street", "car", "vehicle")),
+    _place("scene_dune_grass", "dune-grass.jpg", "dune grass in front of the sea (photo)",
+           ("outdoor",), ("grass", "hay", "plant@00017222-n", "sea", "seashore", "beach", "water", "sky", "sandbar")),
+)
+SCENES = SCENES + PLACES
+
 
 # ----------------------------------------------------------------------------- images
 
@@ -252,6 +286,8 @@ def load_background(background: Background, data_dir: Path) -> np.ndarray:
     elif kind == "media":
         name, _, at = ref.partition("@")
         image = _media_frame(data_dir / "media" / name, float(at or 0))
+    elif kind == "photo":
+        image = _rgb(PHOTOS_DIR / ref)
     else:
         raise ValueError(f"unknown background source {background.source!r}")
     if background.crop:
