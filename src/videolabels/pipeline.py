@@ -346,11 +346,10 @@ class Indexer:
         The models look at every `stride`-th frame (and at the video's first). Between
         two looks that agree on which labels hold, the frames in between take scores
         interpolated linearly between the two: the looks agree, so only the confidence
-        changes in between. (The
-        lower of the two, used before, pulled labels that hover near the threshold on
-        both sides under it in between: a derived "outdoor" on vtest fell apart into
-        pieces once the detector looked at every 8th sample instead of every 4th.) Where two looks
-        disagree, something entered or left: the middle frame is looked at and each half
+        changes in between. (The lower of the two, used before, pulled labels that hover
+        near the threshold on both sides under it in between: a derived "outdoor" on
+        vtest fell apart into pieces once the detector looked at every 8th sample instead
+        of every 4th.) Where two looks disagree, something entered or left: the middle frame is looked at and each half
         is treated the same way, so every change is still placed on its exact sample at
         the cost of a couple of looks. Agreement alone is not trusted across a cut: if a
         frame in between looks unlike both ends (its thumbnail differs from each by more
