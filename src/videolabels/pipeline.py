@@ -349,9 +349,9 @@ class Indexer:
         changes in between. (The lower of the two, used before, pulled labels that hover
         near the threshold on both sides under it in between: a derived "outdoor" on
         vtest fell apart into pieces once the detector looked at every 8th sample instead
-        of every 4th.) Where two looks disagree, something entered or left: the middle frame is looked at and each half
-        is treated the same way, so every change is still placed on its exact sample at
-        the cost of a couple of looks. Agreement alone is not trusted across a cut: if a
+        of every 4th.) Where two looks disagree, something entered or left: the middle
+        frame is looked at and each half is treated the same way, so every change is
+        still placed on its exact sample at the cost of a couple of looks. Agreement alone is not trusted across a cut: if a
         frame in between looks unlike both ends (its thumbnail differs from each by more
         than `VISUAL_CHANGE`), the gap is bisected too. What this can miss is a label
         that appears, in an unchanged shot, between two agreeing looks and is gone again.
