@@ -351,9 +351,10 @@ class Indexer:
         vtest fell apart into pieces once the detector looked at every 8th sample instead
         of every 4th.) Where two looks disagree, something entered or left: the middle
         frame is looked at and each half is treated the same way, so every change is
-        still placed on its exact sample at the cost of a couple of looks. Agreement alone is not trusted across a cut: if a
-        frame in between looks unlike both ends (its thumbnail differs from each by more
-        than `VISUAL_CHANGE`), the gap is bisected too. What this can miss is a label
+        still placed on its exact sample at the cost of a couple of looks. Agreement
+        alone is not trusted across a cut: if a frame in between looks unlike both ends
+        (its thumbnail differs from each by more than `VISUAL_CHANGE`), the gap is
+        bisected too. What this can miss is a label
         that appears, in an unchanged shot, between two agreeing looks and is gone again.
         `anchor` is the (scores, thumbnail) of the previous batch's last frame.
         """
