@@ -216,3 +216,24 @@ def test_scenes_bridge_longer_gaps_than_objects(indexer, data_dir):
     assert len(tracks["dog"].instances) == 2
     short = {t.name: t for t in indexer.tracks(analysis, IndexOptions(scene_gap_s=2.0))}
     assert len(short["outdoor"].instances) == 2
+
+
+def test_samples_between_two_agreeing_looks_are_interpolated(indexer, tmp_path):
+    """The classifier looks at every 4th sample (and the first): a slow pan (2 px a frame) over a real
+    photo (coffee, espresso all along) gets looks at samples 0, 3 and 7 only, and the
+    samples between take scores on the straight line between the two looks, not the lower
+    of the two (which pulled labels hovering near the threshold under it in between)."""
+    coffee = photo("coffee")
+    h, w = coffee.shape[:2]
+    crops = [np.ascontiguousarray(coffee[:, 2 * i : w - 16 + 2 * i]) for i in range(8)]
+    path = encode_timeline(tmp_path / "pan.mp4", [(crop, 1.0) for crop in crops])
+    frames = [SampledFrame(index=i, time=float(i), image=crop) for i, crop in enumerate(crops)]
+    analysis = indexer.analyze(path, IndexOptions(reuse_threshold=0), frames=frames)
+    assert IndexOptions().classifier_stride == 4
+    assert analysis.timings.looks["efficientnet-lite3-int8"] == 3  # 0, 3, 7: the looks agreed
+    espresso = analysis.label_scores["espresso"]
+    assert espresso.min() > 0.5
+    assert len(set(np.round(espresso[[0, 3, 7]], 4))) == 3  # the pan moves the scores a little
+    for i, (lo, hi) in {1: (0, 3), 2: (0, 3), 4: (3, 7), 5: (3, 7), 6: (3, 7)}.items():
+        share = (i - lo) / (hi - lo)
+        assert espresso[i] == pytest.approx(espresso[lo] * (1 - share) + espresso[hi] * share, abs=1e-5)

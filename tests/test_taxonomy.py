@@ -505,6 +505,19 @@ def test_street_footage_is_outdoor(indexer, clip):
     assert spans(doc, "vehicle")  # cars roll up
 
 
+def test_a_photo_of_a_lake_is_a_lake_and_water(indexer, tmp_path):
+    """A real photo of a lake at dusk (the accuracy benchmark's lake-dusk.jpg, a Plasma
+    wallpaper): ImageNet's "lakeside" makes the scenes lake, water and outdoor, for the
+    whole shot, and nothing indoor."""
+    image = cv2.cvtColor(cv2.imread(str(REPO / "benchmarks" / "accuracy" / "photos" / "lake-dusk.jpg")), cv2.COLOR_BGR2RGB)
+    path = encode_timeline(tmp_path / "lake.mp4", [(fit(image, 640, 360), 4.0)])
+    doc = indexer.index(path, IndexOptions())
+    for scene in ("lake", "water", "outdoor"):
+        assert within(spans(doc, scene), 0.0, 4.0) and spans(doc, scene)[0][0] == 0.0, scene
+    assert not spans(doc, "indoor")
+    validate_index(doc)
+
+
 def test_suit_and_ties_are_clothing(indexer):
     """carphone: a man in a suit with a bow tie; ImageNet splits it between suit and ties."""
     doc = indexer.index(DATA / "carphone_pristine.mp4", IndexOptions())
