@@ -219,10 +219,11 @@ def test_scenes_bridge_longer_gaps_than_objects(indexer, data_dir):
 
 
 def test_samples_between_two_agreeing_looks_are_interpolated(indexer, tmp_path):
-    """The classifier looks at every 4th sample (and the first): a slow pan (2 px a frame) over a real
-    photo (coffee, espresso all along) gets looks at samples 0, 3 and 7 only, and the
-    samples between take scores on the straight line between the two looks, not the lower
-    of the two (which pulled labels hovering near the threshold under it in between)."""
+    """The classifier looks at every 4th sample (and the first): a slow pan (2 px a
+    frame) over a real photo (coffee, espresso all along) gets looks at samples 0, 3 and
+    7 only, and the samples between take scores on the straight line between the two
+    looks, not the lower of the two (which pulled labels hovering near the threshold
+    under it in between)."""
     coffee = photo("coffee")
     h, w = coffee.shape[:2]
     crops = [np.ascontiguousarray(coffee[:, 2 * i : w - 16 + 2 * i]) for i in range(8)]
