@@ -548,14 +548,8 @@ def lookalike_rules(curated: Curated, labels: dict[str, dict[str, Any]]) -> dict
     key_by_name = {entry["name"]: key for key, entry in labels.items()}
 
     def ancestors(key: str) -> set[str]:
-        found: set[str] = set()
-        todo = list(labels[key].get("parents", []))
-        while todo:
-            parent = todo.pop()
-            if parent not in found:
-                found.add(parent)
-                todo.extend(labels[parent].get("parents", []))
-        return found
+        # A label's parents are every parent label up its category path, already transitive.
+        return set(labels[key].get("parents", []))
 
     section: dict[str, dict[str, Any]] = {}
     for number, row in enumerate(curated.lookalikes, 1):
