@@ -526,8 +526,11 @@ def shown(name: str) -> np.ndarray:
     return letterbox(source_photo(name), *CUT_SIZE)
 
 
-def static_sampler(path: Path, fps: float, threshold: float | None = 8.0, max_side: int | None = None) -> _Sampler:
-    return _Sampler(open_video(path), _as_fraction(fps), max_side, "plan", threshold)
+def static_sampler(
+    path: Path, fps: float, threshold: float | None = 8.0, max_side: int | None = None, deblock: bool = True
+) -> _Sampler:
+    """Deblocked keyframes by default: decoded frames are then pixel-identical to the plan's."""
+    return _Sampler(open_video(path), _as_fraction(fps), max_side, "plan", threshold, deblock_keyframes=deblock)
 
 
 def keyframe_times(path: Path) -> list[float]:
@@ -578,6 +581,21 @@ def test_skip_static_decodes_the_gop_with_the_cut(still_cut):
     # the sample right after the cut shows the new photo, decoded
     assert mae(frames[9.0].image, rocket) < mae(frames[9.0].image, cat) - 30
     assert frames[7.5].estimated and frames[10.5].estimated and frames[19.5].estimated is False
+
+
+def test_undeblocked_keyframes_are_the_same_pictures(data_dir):
+    """By default the keyframes decoded on their own skip H.264's deblocking filter: the
+    times are unchanged and the pictures all but identical to a full decode's, but not
+    byte for byte (the filter really is skipped)."""
+    path = data_dir / "bikes.mp4"
+    plain = {f.time: f for f in sample_frames(path, fps=1.0, max_side=None)}
+    sampler = static_sampler(path, 1.0, 255.0, deblock=False)
+    frames = list(sampler.frames())
+    assert times_of(frames) == sorted(plain) and sampler.keyframes_decoded > 0
+    from_keyframes = [f for f in frames if not f.estimated and not np.array_equal(f.image, plain[f.time].image)]
+    assert from_keyframes, "no keyframe differed: the loop filter was not skipped"
+    for f in from_keyframes:
+        assert mae(f.image, plain[f.time].image) < 1.0
 
 
 @pytest.mark.parametrize("name", ["bikes.mp4", "vtest_20s.avi", "bigbuckbunny.mp4", "cityCC0_head.mpg", "open_gop"])
