@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
 from videobuild import encode_timeline, photo
 from videolabels.media import SampledFrame, sample_frames
 from videolabels.insights import parse_timespan, validate_index
-from videolabels.pipeline import IndexOptions, Indexer
+from videolabels.pipeline import IndexOptions, Indexer, Timings, _DecodeAhead, _ModelGate
 
 SAMPLE_PERIOD = 1.0
 
@@ -238,3 +240,59 @@ def test_samples_between_two_agreeing_looks_are_interpolated(indexer, tmp_path):
     for i, (lo, hi) in {1: (0, 3), 2: (0, 3), 4: (3, 7), 5: (3, 7), 6: (3, 7)}.items():
         share = (i - lo) / (hi - lo)
         assert espresso[i] == pytest.approx(espresso[lo] * (1 - share) + espresso[hi] * share, abs=1e-5)
+
+
+def _enters(gate, held: threading.Event) -> threading.Event:
+    """Starts a thread that enters `gate` and holds it until `held` is set."""
+    entered = threading.Event()
+
+    def look() -> None:
+        with gate:
+            entered.set()
+            held.wait(10)
+
+    threading.Thread(target=look, daemon=True).start()
+    return entered
+
+
+def test_model_looks_leave_a_core_to_a_decoder_they_wait_for(data_dir):
+    """On two cores, while the decoder is behind (few frames queued, more to come) one
+    model look runs at a time; once frames pile up, or decoding is done, two do."""
+    frames = list(sample_frames(data_dir / "bikes.mp4", fps=1.0, max_side=160))[:5]
+    go_on = threading.Event()
+
+    def decoder(pause_after: int):
+        yield from frames[:pause_after]
+        go_on.wait(10)
+        yield from frames[pause_after:]
+
+    # Behind: one frame decoded, the decoder busy on the next.
+    decoding = _DecodeAhead(decoder(1), depth=8, timings=Timings())
+    gate = _ModelGate(2, decoding, ahead=3)
+    first_held, second_held = threading.Event(), threading.Event()
+    assert _enters(gate, first_held).wait(5)
+    second = _enters(gate, second_held)
+    assert not second.wait(0.3), "a second look ran beside the first while the decoder was behind"
+    first_held.set()
+    assert second.wait(5)
+    second_held.set()
+    # Done: every frame decoded and taken.
+    go_on.set()
+    assert len(list(decoding)) == len(frames)
+    both_held = threading.Event()
+    assert _enters(gate, both_held).wait(5) and _enters(gate, both_held).wait(5)
+    both_held.set()
+
+    # Ahead: four frames wait in the queue (>= 3), so the models are the slower stage.
+    go_on.clear()
+    decoding = _DecodeAhead(decoder(4), depth=8, timings=Timings())
+    gate = _ModelGate(2, decoding, ahead=3)
+    for _ in range(100):
+        if decoding.queued >= 4:
+            break
+        threading.Event().wait(0.05)
+    held = threading.Event()
+    assert _enters(gate, held).wait(5) and _enters(gate, held).wait(5)
+    held.set()
+    go_on.set()
+    decoding.close()

@@ -31,6 +31,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cores import usable_cores
+
 if TYPE_CHECKING:  # the parent of a worker pool never needs the models
     from rich.console import Console
 
@@ -383,7 +385,7 @@ class _Display:
 
 
 def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return usable_cores()
 
 
 def run_batch(

@@ -11,7 +11,6 @@ server or a batch loads the models once.
 
 from __future__ import annotations
 
-import os
 import platform
 import resource
 import sys
@@ -24,6 +23,7 @@ from rich.table import Table
 
 from . import __version__
 from .media import sample_frames
+from .cores import usable_cores
 from .pipeline import Analysis, IndexOptions, Indexer
 
 
@@ -47,7 +47,7 @@ def machine_description() -> dict:
                     break
     except OSError:
         pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = usable_cores()
     return {
         "cpu": cpu,
         "cores": cores,

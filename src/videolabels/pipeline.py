@@ -3,11 +3,13 @@
 The CLI, the HTTP service and the benchmarks all call `Indexer`, so a video gives the
 same document whichever way it was submitted.
 
-Decoding and inference overlap: a decode thread fills a small bounded queue with
-sampled frames, the calling thread runs the classifier, and a detector thread runs the
-detectors one batch behind it. PyAV and the model runtimes release the GIL, so on two
-cores the slowest stage (the SSD detector, at ~60 ms a look) sets the pace. The queue
-bound and at most two batches in flight keep memory flat however long the video is.
+Decoding and inference overlap: a decode thread (started before the probe) fills a
+small bounded queue with sampled frames, the calling thread runs the classifier, and a
+detector thread runs the detectors one batch behind it. PyAV and the model runtimes
+release the GIL, so the three share the cores; while the models wait for the decoder,
+`_ModelGate` keeps them to one core between them so that the decoder has the other.
+The queue bound and at most two batches in flight keep memory flat however long the
+video is.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .cores import usable_cores
 from .insights import Instance, LabelTrack, build_index
 from .media import DEFAULT_MAX_STATIC_SPAN, MediaError, SampledFrame, VideoInfo, probe, sample_frames, thumbnail, thumbnail_difference
 from .recognizers import Recognizer, default_recognizers
@@ -158,45 +161,108 @@ class _LabelMap:
 _DONE = object()
 
 
-def _decode_ahead(frames: Iterator[SampledFrame], depth: int, timings: Timings) -> Iterator[SampledFrame]:
-    """Runs the frame iterator in a thread, `depth` frames ahead of the consumer."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+class _DecodeAhead:
+    """Runs the frame iterator in a thread, up to `depth` frames ahead of the consumer.
 
-    def produce() -> None:
+    The thread starts at construction, so decoding overlaps whatever the caller does
+    before it takes the first frame (the probe: 25-60 ms of 720p/1080p H.264 that the
+    models would otherwise wait for). `close` stops it; iterating to the end, or
+    leaving the loop early, closes it too.
+    """
+
+    def __init__(self, frames: Iterator[SampledFrame], depth: int, timings: Timings) -> None:
+        self._frames = frames
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._timings = timings
+        self.done = False
+        self._thread = threading.Thread(target=self._produce, name="videolabels-decode", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        q, timings = self._queue, self._timings
         try:
             started = time.perf_counter()
-            for frame in frames:
+            for frame in self._frames:
                 timings.decode_busy += time.perf_counter() - started
-                while not stop.is_set():
+                while not self._stop.is_set():
                     try:
                         q.put(frame, timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if stop.is_set():
+                if self._stop.is_set():
                     return
                 started = time.perf_counter()
             timings.decode_busy += time.perf_counter() - started
+            self.done = True
             q.put(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
             q.put(exc)
+        finally:
+            self.done = True
+            close = getattr(self._frames, "close", None)
+            if close is not None:  # the sampler's generator closes its file
+                close()
 
-    thread = threading.Thread(target=produce, name="videolabels-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            waited = time.perf_counter()
-            item = q.get()
-            timings.decode_wait += time.perf_counter() - waited
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=5)
+    def __iter__(self) -> Iterator[SampledFrame]:
+        try:
+            while True:
+                waited = time.perf_counter()
+                item = self._queue.get()
+                self._timings.decode_wait += time.perf_counter() - waited
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.close()
+
+    @property
+    def queued(self) -> int:
+        """Frames decoded and not yet taken."""
+        return self._queue.qsize()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class _ModelGate:
+    """How many model looks may run at once: all cores' worth, or one fewer while the
+    decoder is what the models wait for.
+
+    Three busy threads (decoder, classifier, detector) on two cores slow the decoder by
+    10-25 %, and where decoding is the slower stage (fixed-camera 1080p) that is the
+    whole pipeline's loss. So while decoding goes on and fewer than `ahead` frames wait
+    in its queue, a look waits until no other look runs; once frames pile up (the models
+    are the slower stage: fast cuts) or decoding is done, both model threads run.
+    """
+
+    def __init__(self, cores: int, decoding: _DecodeAhead | None, ahead: int) -> None:
+        self._cores = max(1, cores)
+        self._decoding = decoding
+        self._ahead = ahead
+        self._running = 0
+        self._cond = threading.Condition()
+
+    def _allowed(self) -> int:
+        d = self._decoding
+        if d is None or d.done or d.queued >= self._ahead:
+            return self._cores
+        return max(1, self._cores - 1)
+
+    def __enter__(self) -> None:
+        with self._cond:
+            while self._running >= self._allowed():
+                self._cond.wait(timeout=0.005)
+            self._running += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._running -= 1
+            self._cond.notify_all()
 
 
 def face_regions(images: Sequence[np.ndarray], boxes: np.ndarray, min_score: float) -> tuple[list[np.ndarray], np.ndarray]:
@@ -281,6 +347,7 @@ class Indexer:
         self._cheap = [(r, m) for r, m in pairs if not getattr(r, "expensive", False)]
         self._expensive = [(r, m) for r, m in pairs if getattr(r, "expensive", False)]
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="videolabels-detect")
+        self._gate = _ModelGate(usable_cores(), None, 0)
         self._agreement = self._agreement_columns()
         coco = [r for r in self.recognizers if r.namespace == "coco"]
         self._person_class = list(coco[0].classes).index("person") if coco else -1
@@ -317,10 +384,13 @@ class Indexer:
                 crops, owners = face_regions(images, person_boxes, options.face_gate)
                 scores = np.zeros((len(images), len(r.classes)), dtype=np.float32)
                 if crops:
-                    np.maximum.at(scores, owners, r.recognize(crops))
+                    with self._gate:
+                        found = r.recognize(crops)
+                    np.maximum.at(scores, owners, found)
                 looked = len(crops)
             else:
-                scores = r.recognize(images)
+                with self._gate:
+                    scores = r.recognize(images)
                 looked = len(images)
             timings.looks[r.name] = timings.looks.get(r.name, 0) + looked
             cols = [self._label_index[k] for k in m.keys]
@@ -419,8 +489,19 @@ class Indexer:
         options.validate()
         timings = Timings()
         started = time.perf_counter()
-        info = probe(path)
+        # Decoding starts before the probe, which it does not need: the two overlap on
+        # two cores while the models still wait for their first batch.
+        decoding = None if frames is not None else _DecodeAhead(
+            sample_frames(path, **options.sampling()), depth=2 * options.batch_size, timings=timings
+        )
+        try:
+            info = probe(path)
+        except BaseException:
+            if decoding is not None:
+                decoding.close()
+            raise
         timings.probe = time.perf_counter() - started
+        self._gate = _ModelGate(usable_cores(), decoding, ahead=options.batch_size)
         for r in self.recognizers:
             timings.inference.setdefault(r.name, 0.0)
 
@@ -481,46 +562,46 @@ class Indexer:
             batch_thumbs.clear()
             settle(keep=1)
 
-        frames = iter(frames) if frames is not None else _decode_ahead(
-            sample_frames(path, info=info, **options.sampling()),
-            depth=2 * options.batch_size,
-            timings=timings,
-        )
+        frames = iter(frames) if frames is not None else iter(decoding)
         # Pictures the models saw, by the time they were taken: an estimated sample (not
         # decoded, inside a GOP whose keyframes match) shows a keyframe's picture.
         picture_row: dict[float, int] = {}
         brackets: dict[int, tuple[float, float]] = {}
-        for frame in frames:
-            timings.frames_sampled += 1
-            times.append(frame.time)
-            rows.append(None)
-            row = len(rows) - 1
-            picture_time = frame.time
-            if frame.estimated:
-                if frame.bracket is not None:
-                    brackets[row] = frame.bracket
-                picture_time = frame.source_time if frame.source_time is not None else frame.time
-                seen = picture_row.get(picture_time)
-                if seen is not None:
-                    copies[row] = seen
-                    if progress is not None:
-                        progress(min(frame.time, info.duration), info.duration)
-                    continue
-            picture_row.setdefault(picture_time, row)
-            thumb = thumbnail(frame.image)
-            if last_thumb is not None and thumbnail_difference(thumb, last_thumb) < options.reuse_threshold:
-                copies[row] = last_analysed
-            else:
-                batch.append(frame)
-                batch_rows.append(row)
-                batch_thumbs.append(thumb)
-                last_thumb, last_analysed = thumb, row
-                if len(batch) >= options.batch_size:
-                    flush()
-            if progress is not None:
-                progress(min(frame.time, info.duration), info.duration)
-        flush()
-        settle(keep=0)
+        try:
+            for frame in frames:
+                timings.frames_sampled += 1
+                times.append(frame.time)
+                rows.append(None)
+                row = len(rows) - 1
+                picture_time = frame.time
+                if frame.estimated:
+                    if frame.bracket is not None:
+                        brackets[row] = frame.bracket
+                    picture_time = frame.source_time if frame.source_time is not None else frame.time
+                    seen = picture_row.get(picture_time)
+                    if seen is not None:
+                        copies[row] = seen
+                        if progress is not None:
+                            progress(min(frame.time, info.duration), info.duration)
+                        continue
+                picture_row.setdefault(picture_time, row)
+                thumb = thumbnail(frame.image)
+                if last_thumb is not None and thumbnail_difference(thumb, last_thumb) < options.reuse_threshold:
+                    copies[row] = last_analysed
+                else:
+                    batch.append(frame)
+                    batch_rows.append(row)
+                    batch_thumbs.append(thumb)
+                    last_thumb, last_analysed = thumb, row
+                    if len(batch) >= options.batch_size:
+                        flush()
+                if progress is not None:
+                    progress(min(frame.time, info.duration), info.duration)
+            flush()
+            settle(keep=0)
+        finally:
+            if decoding is not None:  # an error above must not leave the decoder running
+                decoding.close()
         for row_index, source in copies.items():
             rows[row_index] = rows[source]
         # An estimated sample lies between two keyframes that look alike: a label holds
