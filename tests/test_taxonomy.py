@@ -579,3 +579,22 @@ def test_detail_keys_are_optional_in_the_schema(activity_doc):
     bad["videos"][0]["insights"]["labels"][0]["parents"] = "dog"
     with pytest.raises(Exception, match="is not of type 'array'"):
         validate_index(bad)
+
+
+def test_jellyfish_under_water_then_a_lake_scenes_follow_the_cut(indexer, tmp_path):
+    """Two real photos, 4 s each (the accuracy benchmark's jellyfish.jpg, a Tux Paint
+    template, then lake-dusk.jpg): "underwater" (from the jellyfish) holds over the first
+    shot only, "lake" over the second only, "water" over both; a reef-like underwater
+    shot is not a beach."""
+    photos = REPO / "benchmarks" / "accuracy" / "photos"
+    shots = [
+        (fit(cv2.cvtColor(cv2.imread(str(photos / name)), cv2.COLOR_BGR2RGB), 640, 360), 4.0)
+        for name in ("jellyfish.jpg", "lake-dusk.jpg")
+    ]
+    doc = indexer.index(encode_timeline(tmp_path / "jelly_lake.mp4", shots), IndexOptions())
+    for label in ("jellyfish", "underwater"):
+        assert spans(doc, label) and within(spans(doc, label), 0.0, 4.0), label
+    assert spans(doc, "lake") and within(spans(doc, "lake"), 4.0, 8.0)
+    assert spans(doc, "water")[0][0] == 0.0 and spans(doc, "water")[-1][1] >= 7.0
+    assert not spans(doc, "beach") and not spans(doc, "indoor")
+    validate_index(doc)

@@ -242,6 +242,23 @@ PLACES: tuple[Scene, ...] = (
            ("outdoor", "road"), ("sky", "cloud", "field", "farm", "street", "car", "vehicle")),
     _place("scene_dune_grass", "dune-grass.jpg", "dune grass in front of the sea (photo)",
            ("outdoor",), ("grass", "hay", "plant@00017222-n", "sea", "seashore", "beach", "water", "sky", "sandbar")),
+    # Tux Paint's photo templates (tuxpaint-data), annotated from the photos alone.
+    _place("scene_ocean_waves", "ocean-waves.jpg", "a wave breaking onto a sandy shore, open sea behind (photo)",
+           ("outdoor", "sea", "water"), ("seashore", "beach", "sandbar", "sky")),
+    _place("scene_ocean_splash", "ocean-splash.jpg", "close-up of sea water splashing into spray (photo)",
+           ("water",), ("outdoor", "sea", "seashore")),
+    _place("scene_jellyfish", "jellyfish.jpg", "moon jellyfish drifting in blue-lit water, an aquarium (photo)",
+           ("jellyfish", "underwater", "water"), ("sea", "indoor")),
+    _place("scene_cliff", "cliff.jpg", "a rocky cliff and summit against a blue sky (photo)",
+           ("outdoor", "cliff"), ("mountain", "promontory", "valley", "alp", "sky", "tree", "plant@00017222-n")),
+    _place("scene_sheep_pasture", "sheep-pasture.jpg", "a flock of sheep grazing on a wide green pasture, blue sky (photo)",
+           ("outdoor", "sheep"), ("farm", "grass", "sky", "ram", "cattle")),
+    _place("scene_corn_maze", "corn-maze.jpg", "a path between tall maize stalks, a corn maze (photo)",
+           ("outdoor",), ("corn", "maze", "farm", "plant@00017222-n")),
+    _place("scene_lighthouse", "lighthouse.jpg", "the lantern and top of a brick lighthouse, blue sky (photo)",
+           ("outdoor", "lighthouse"), ("sky", "building", "tower")),
+    _place("scene_redwoods", "redwoods.jpg", "looking up redwood trunks to the forest canopy (photo)",
+           ("outdoor", "forest"), ("tree", "plant@00017222-n", "woodland", "sky")),
 )
 SCENES = SCENES + PLACES
 
