@@ -259,6 +259,27 @@ PLACES: tuple[Scene, ...] = (
            ("outdoor", "lighthouse"), ("sky", "building", "tower")),
     _place("scene_redwoods", "redwoods.jpg", "looking up redwood trunks to the forest canopy (photo)",
            ("outdoor", "forest"), ("tree", "plant@00017222-n", "woodland", "sky")),
+    # Ubuntu Touch's photo wallpapers (lomiri-wallpapers-16.04 / -20.04).
+    _place("scene_living_room", "living-room.jpg",
+           "a living room: loudspeaker, wine bottle and glass, coffee grinder on a pallet table (photo)",
+           ("indoor",), ("living room", "loudspeaker", "wine bottle", "wine glass", "red wine", "goblet", "coffee mill",
+                         "table", "furniture", "drum")),
+    _place("scene_forest_stream", "forest-stream.jpg", "a stream running over rocks through a forest (photo)",
+           ("outdoor", "water"), ("forest", "tree", "plant@00017222-n", "valley", "cliff")),
+    _place("scene_bridge_tidal_flat", "bridge-tidal-flat.jpg", "a bridge's cables over a tidal flat, blue sky (photo)",
+           ("outdoor",), ("bridge", "suspension bridge", "beach", "sea", "seashore", "sandbar", "water", "sky")),
+    _place("scene_mountain_trail", "mountain-trail.jpg", "a trail across a meadow below rocky peaks with snow patches (photo)",
+           ("outdoor", "mountain"), ("snow", "alp", "valley", "cliff", "sky", "cloud", "grass")),
+    _place("scene_sunset_hills", "sunset-hills.jpg", "the sun setting over hills, a stone pillar on a summit (photo)",
+           ("outdoor",), ("mountain", "valley", "alp", "sky")),
+    _place("scene_mountain_autumn", "mountain-autumn.jpg", "a limestone mountain range over an autumn forest and a meadow (photo)",
+           ("outdoor", "mountain"), ("valley", "alp", "forest", "tree", "grass", "plant@00017222-n", "cliff")),
+    _place("scene_nuthatch", "nuthatch.jpg", "a nuthatch on a tree trunk (photo)",
+           ("outdoor", "bird"), ("tree",)),
+    _place("scene_dandelions", "dandelions.jpg", "dandelion seed heads in a meadow at dusk (photo)",
+           ("outdoor",), ("plant@00017222-n", "grass", "field")),
+    _place("scene_dragonfly", "dragonfly.jpg", "a dragonfly on a twig among leaves, blue sky (photo)",
+           ("outdoor", "dragonfly"), ("damselfly", "plant@00017222-n", "tree", "sky")),
 )
 SCENES = SCENES + PLACES
 
