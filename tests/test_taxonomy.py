@@ -598,3 +598,14 @@ def test_jellyfish_under_water_then_a_lake_scenes_follow_the_cut(indexer, tmp_pa
     assert spans(doc, "water")[0][0] == 0.0 and spans(doc, "water")[-1][1] >= 7.0
     assert not spans(doc, "beach") and not spans(doc, "indoor")
     validate_index(doc)
+
+
+@pytest.mark.parametrize("name", ["mountain-autumn.jpg", "mountain-trail.jpg"])
+def test_photos_of_mountains_are_mountain_and_outdoor(indexer, tmp_path, name):
+    """Real photos of mountain ranges (the accuracy benchmark's, from Debian's Lomiri
+    wallpapers): "mountain" and "outdoor" over the whole shot, nothing indoor."""
+    image = cv2.cvtColor(cv2.imread(str(REPO / "benchmarks" / "accuracy" / "photos" / name)), cv2.COLOR_BGR2RGB)
+    doc = indexer.index(encode_timeline(tmp_path / "mountain.mp4", [(fit(image, 640, 360), 4.0)]), IndexOptions())
+    for scene in ("mountain", "outdoor"):
+        assert within(spans(doc, scene), 0.0, 4.0) and spans(doc, scene)[0][0] == 0.0, scene
+    assert not spans(doc, "indoor")
