@@ -251,6 +251,20 @@ def test_short_dropouts_are_bridged_but_window_is_in_seconds(vocab):
     assert score[2] == 0 and score[1] == pytest.approx(0.81)
 
 
+def test_a_kind_of_a_scene_implies_it(vocab):
+    """A lake is water: "water" scores at least what "lake" does at every sample, even
+    where as weighed evidence (0.9 at most) a lake at 0.52 would have left it under 0.5;
+    and no more than that where nothing else speaks for water."""
+    times = [0.0, 1.0, 2.0, 3.0, 4.0]
+    lakeside = np.array([0.0, 0.58, 0.6, 0.58, 0.0], dtype=np.float32)
+    out = expand_scores(vocab, times, {"lakeside": lakeside})
+    assert out["lake"][2] > 0.5
+    assert np.all(out["water"] >= out["lake"] - 1e-6)
+    assert out["water"][2] == pytest.approx(out["lake"][2], abs=1e-6)
+    assert out["water"][0] == 0 and out["water"][4] == 0
+    assert "lake" in vocab.derived["water"].implied_by and "lake" in vocab.derived["water"].inputs()
+
+
 def test_many_faint_detections_do_not_add_up_to_a_scene(vocab):
     faint = EVIDENCE_FLOOR - 0.05
     inputs = {key: np.full(3, faint, dtype=np.float32) for key in
@@ -279,6 +293,10 @@ def test_faint_softmax_classes_add_up(vocab):
         ("derived.tsv", "beach\tevidence\tseashore\t0.5\t\n", "listed twice"),
         ("derived.tsv", "beach\tevidence\tbikini\t1.5\t\n", "weight"),
         ("derived.tsv", "beach\trequires\tperson\t0.5\t\n", "requires takes no weight"),
+        ("derived.tsv", "water\timplied_by\tharbor\t0.5\t\n", "implied_by takes no weight"),
+        ("derived.tsv", "water\timplied_by\tlake|sea\t\t\n", "only requires may list alternatives"),
+        ("derived.tsv", "water\timplied_by\tlake\t\t\n", "listed twice"),
+        ("derived.tsv", "lake\timplied_by\twater\t\t\n", "cycle"),
         ("derived_labels.tsv", "fire\tscene\t-\t\t08630039-n\t2\t\n", "needs a note"),
         ("derived_labels.tsv", "alp\tscene\t09193705-n\talp\t\t2\t\n", "already the label"),
         ("anchors.tsv", "09359803-n\tmountain\tgeological formation/mountain range\tno\tx\n", "needs a note"),

@@ -54,7 +54,7 @@ NAMESPACES = ("imagenet",) + TABLE_NAMESPACES
 
 NO_SYNSET = "-"
 DERIVED_KINDS = ("scene", "activity")
-DERIVED_ROLES = ("evidence", "requires", "excludes")
+DERIVED_ROLES = ("evidence", "requires", "excludes", "implied_by")
 SYNSET_RE = re.compile(r"^\d{8}-n$")
 
 
@@ -320,9 +320,11 @@ def load_curated(directory: Path, wordnet: WordNet) -> Curated:
             raise BuildError(f"{where}: role must be one of {DERIVED_ROLES}")
         if not row["evidence"] or any(not name for name in row["evidence"].split("|")):
             raise BuildError(f"{where}: no evidence label")
-        if row["role"] == "requires":
+        if row["role"] in ("requires", "implied_by"):
             if row["weight"]:
-                raise BuildError(f"{where}: requires takes no weight")
+                raise BuildError(f"{where}: {row['role']} takes no weight")
+            if row["role"] == "implied_by" and "|" in row["evidence"]:
+                raise BuildError(f"{where}: only requires may list alternatives")
         else:
             if "|" in row["evidence"]:
                 raise BuildError(f"{where}: only requires may list alternatives")
@@ -518,6 +520,7 @@ def derived_rules(
             "evidence": [],
             "requires": [],
             "excludes": [],
+            "implied_by": [],
         }
     for number, row in enumerate(curated.derived_rules, 1):
         where = f"derived.tsv rule {number} ({row['label']} {row['role']} {row['evidence']})"
@@ -533,13 +536,18 @@ def derived_rules(
         if row["role"] == "requires":
             rule["requires"].append(keys)
         else:
-            listed = {item[0] for item in rule["evidence"] + rule["excludes"]}
+            listed = {item[0] for item in rule["evidence"] + rule["excludes"]} | set(rule["implied_by"])
             if keys[0] in listed:
                 raise BuildError(f"{where}: {names[0]!r} is listed twice for {row['label']!r}")
-            rule["evidence" if row["role"] == "evidence" else "excludes"].append([keys[0], float(row["weight"])])
+            if row["role"] == "implied_by":
+                rule["implied_by"].append(keys[0])
+            else:
+                rule["evidence" if row["role"] == "evidence" else "excludes"].append([keys[0], float(row["weight"])])
     for key, rule in section.items():
         if not rule["evidence"]:
             raise BuildError(f"derived label {key}: no evidence row in derived.tsv")
+        if not rule["implied_by"]:
+            del rule["implied_by"]  # the common case: no key in vocabulary.json
     return section
 
 
@@ -591,7 +599,7 @@ def expansion_order(labels: dict[str, dict[str, Any]], derived: dict[str, dict[s
             depends.setdefault(parents[0], set()).add(key)
     for key, rule in derived.items():
         needs = depends.setdefault(key, set())
-        needs |= {item[0] for item in rule["evidence"] + rule["excludes"]}
+        needs |= {item[0] for item in rule["evidence"] + rule["excludes"]} | set(rule.get("implied_by", []))
         needs |= {name for group in rule["requires"] for name in group}
     order: list[str] = []
     state: dict[str, int] = {}  # 1: being visited, 2: done

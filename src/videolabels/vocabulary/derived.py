@@ -19,6 +19,10 @@ A rule's score at one sample:
    the group's best "here" score at the sample: no person, no cycling, however confident
    the bicycle.
 4. Exclusions multiply the score by ``1 - weight x score`` of the excluding label.
+5. Implications. A label that is a kind of this one (a lake, the sea: water) counts in
+   step 1 as evidence of weight 1, and is also a floor, as in a roll-up: the score is at
+   least its score at the sample, whatever the steps above gave. (A faint sea on a shore
+   still adds to a beach's support for water.)
 """
 
 from __future__ import annotations
@@ -103,10 +107,11 @@ def rule_score(rule: DerivedRule, windows: Windows, exclusive: Collection[str]) 
     """
     n = windows.samples
     support = {}
+    evidence = rule.evidence + tuple((key, 1.0) for key in rule.implied_by)
     for view in (0, 1):  # 0: near, 1: here
         summed = np.zeros(n)
         missing = np.ones(n)  # noisy-OR: probability no independent witness is right
-        for key, weight in rule.evidence:
+        for key, weight in evidence:
             score = windows.get(key, rule.window)[view]
             if key in exclusive:
                 summed += weight * score
@@ -121,4 +126,8 @@ def rule_score(rule: DerivedRule, windows: Windows, exclusive: Collection[str]) 
         score = np.minimum(score, present)
     for key, weight in rule.excludes:
         score = score * (1.0 - weight * windows.get(key, rule.window)[0])
+    for key in rule.implied_by:
+        kind = windows.scores.get(key)
+        if kind is not None:
+            score = np.maximum(score, np.asarray(kind, dtype=np.float64))
     return np.clip(score, 0.0, 1.0).astype(np.float32)

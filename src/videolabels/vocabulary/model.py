@@ -45,7 +45,9 @@ class DerivedRule:
 
     ``evidence``: (label key, weight) pairs speaking for it; ``requires``: groups of label
     keys, one of each group must be present; ``excludes``: (label key, weight) pairs
-    speaking against it; ``window``: seconds either side of a sample whose evidence counts.
+    speaking against it; ``implied_by``: labels that are kinds of it (a lake is water), so
+    it scores at least what they score; ``window``: seconds either side of a sample whose
+    evidence counts.
     ``videolabels.vocabulary.derived`` says how these combine into a score.
     """
 
@@ -55,10 +57,11 @@ class DerivedRule:
     evidence: tuple[tuple[str, float], ...]
     requires: tuple[tuple[str, ...], ...] = ()
     excludes: tuple[tuple[str, float], ...] = ()
+    implied_by: tuple[str, ...] = ()
 
     def inputs(self) -> set[str]:
         """Every label the rule reads."""
-        keys = {key for key, _ in self.evidence} | {key for key, _ in self.excludes}
+        keys = {key for key, _ in self.evidence} | {key for key, _ in self.excludes} | set(self.implied_by)
         return keys | {key for group in self.requires for key in group}
 
 
@@ -130,6 +133,7 @@ class Vocabulary:
                 evidence=tuple((name, float(weight)) for name, weight in rule["evidence"]),
                 requires=tuple(tuple(group) for group in rule.get("requires", [])),
                 excludes=tuple((name, float(weight)) for name, weight in rule.get("excludes", [])),
+                implied_by=tuple(rule.get("implied_by", [])),
             )
             for key, rule in document.get("derived", {}).items()
         }
