@@ -148,13 +148,22 @@ class _LabelMap:
         self.keys = list(groups)
         self.columns = [np.asarray(cols) for cols in groups.values()]
         self.exclusive = recognizer.exclusive
+        # One gather (the first class of each label), then a numpy call only for the few
+        # labels made of several classes, instead of one per label: ~1000 calls per batch
+        # were 5 % of the models' CPU. (Not a matrix product with a 0/1 class-to-label
+        # matrix: BLAS threads spinning beside the models cost 40 % more CPU in all.)
+        self._first = np.asarray([cols[0] for cols in self.columns], dtype=np.intp)
+        self._multi = [(j, cols) for j, cols in enumerate(self.columns) if len(cols) > 1]
 
     def apply(self, scores: np.ndarray) -> np.ndarray:
         """(n, classes) -> (n, labels): synonyms of a softmax add up, detections take the max."""
-        out = np.empty((scores.shape[0], len(self.keys)), dtype=np.float32)
-        for j, cols in enumerate(self.columns):
+        scores = np.asarray(scores, dtype=np.float32)
+        out = scores[:, self._first]
+        for j, cols in self._multi:
             part = scores[:, cols]
-            out[:, j] = np.minimum(part.sum(axis=1), 1.0) if self.exclusive else part.max(axis=1)
+            out[:, j] = part.sum(axis=1) if self.exclusive else part.max(axis=1)
+        if self.exclusive:
+            np.minimum(out, 1.0, out=out)
         return out
 
 
