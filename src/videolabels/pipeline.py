@@ -188,26 +188,30 @@ class _DecodeAhead:
         self._thread = threading.Thread(target=self._produce, name="videolabels-decode", daemon=True)
         self._thread.start()
 
+    def _put(self, item: object) -> bool:
+        """Queue `item` unless the consumer has stopped (then False); waits while full."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def _produce(self) -> None:
-        q, timings = self._queue, self._timings
+        timings = self._timings
         try:
             started = time.perf_counter()
             for frame in self._frames:
                 timings.decode_busy += time.perf_counter() - started
-                while not self._stop.is_set():
-                    try:
-                        q.put(frame, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if self._stop.is_set():
+                if not self._put(frame):
                     return
                 started = time.perf_counter()
             timings.decode_busy += time.perf_counter() - started
-            self.done = True
-            q.put(_DONE)
+            self.done = True  # before the last put, which may wait: the gate opens now
+            self._put(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
-            q.put(exc)
+            self._put(exc)
         finally:
             self.done = True
             close = getattr(self._frames, "close", None)
