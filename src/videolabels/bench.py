@@ -47,10 +47,9 @@ def machine_description() -> dict:
                     break
     except OSError:
         pass
-    cores = usable_cores()
     return {
         "cpu": cpu,
-        "cores": cores,
+        "cores": usable_cores(),
         "simd": [flag for flag in SIMD_FLAGS if flag in flags],
         "python": platform.python_version(),
         "system": platform.platform(terse=True),
@@ -114,7 +113,7 @@ def stages_alone(video: Path, indexer: Indexer, options: IndexOptions, duration:
     t0, c0 = time.perf_counter(), time.process_time()
     indexer.analyze(video, options, frames=frames)
     models_s, models_cpu = time.perf_counter() - t0, time.process_time() - c0
-    cores = machine_description()["cores"] or 1
+    cores = usable_cores()
     return {
         "decode_s": round(decode_s, 3),
         "models_s": round(models_s, 3),
