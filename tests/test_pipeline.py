@@ -296,3 +296,48 @@ def test_model_looks_leave_a_core_to_a_decoder_they_wait_for(data_dir):
     held.set()
     go_on.set()
     decoding.close()
+
+
+class _Logged:
+    """A real recognizer whose looks are written to a shared log (which frames, when)."""
+
+    def __init__(self, inner, log: list, frames: list[SampledFrame]) -> None:
+        self._inner, self._log, self._ids = inner, log, {id(f.image): f.index for f in frames}
+        self.name, self.namespace, self.classes = inner.name, inner.namespace, inner.classes
+        self.exclusive, self.expensive = inner.exclusive, inner.expensive
+        self.first_look = threading.Event()
+
+    @property
+    def last_boxes(self):
+        return self._inner.last_boxes
+
+    def recognize(self, images):
+        self._log.append((self.name, [self._ids.get(id(image)) for image in images]))
+        scores = self._inner.recognize(images)
+        self.first_look.set()
+        return scores
+
+
+def test_the_first_frame_is_looked_at_before_its_batch_is_full(indexer, data_dir):
+    """The models look at the video's first frame as soon as it arrives, instead of
+    idling until the decoder has filled the first batch, and take no second look at it
+    when the batch is full."""
+    frames = list(sample_frames(data_dir / "bikes.mp4", fps=1.0, max_side=320))[:10]
+    assert len(frames) == 10
+    log: list = []
+    models = [_Logged(r, log, frames) for r in indexer.recognizers if r.namespace != "face"]
+    logged = Indexer(recognizers=models, vocabulary=indexer.vocabulary)
+
+    def slow_decoder():
+        for frame in frames:
+            if frame.index == 2:  # both models have looked at frame 0 by now
+                assert all(m.first_look.wait(10) for m in models), "no look before the first batch was full"
+                log.append(("decoder", [2]))
+            yield frame
+
+    logged.analyze(data_dir / "bikes.mp4", IndexOptions(reuse_threshold=0), frames=slow_decoder())
+    decoder_at = log.index(("decoder", [2]))
+    for m in models:
+        looks = [ids for name, ids in log if name == m.name]
+        assert looks[0] == [0] and log.index((m.name, [0])) < decoder_at
+        assert sum(ids.count(0) for ids in looks) == 1, looks  # frame 0 once, not again with its batch
