@@ -1,11 +1,12 @@
 """Regenerate README's speed table from `videolabels bench --json` reports.
 
     videolabels bench /tmp/vtest720.mp4 --json > benchmarks/results/vtest720.json
-    python benchmarks/update_readme.py benchmarks/results/*.json
+    python benchmarks/update_readme.py benchmarks/results/*.json benchmarks/results/*/*.json
 
-The table in README sits between the `<!-- bench:start -->` and `<!-- bench:end -->`
-markers; everything in it comes from the reports, so the README never states a number
-that a re-run could not reproduce.
+The tables in README sit between the `<!-- bench:start -->` and `<!-- bench:end -->`
+markers; everything in them comes from the reports, so the README never states a number
+that a re-run could not reproduce. Reports are grouped into one table per machine and
+commit: speed depends on both, so rows of different ones are never mixed.
 """
 
 from __future__ import annotations
@@ -18,15 +19,32 @@ ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def table(reports: list[dict]) -> str:
-    machines = {
-        f"{r['machine']['cpu']}, {r['machine']['cores']} cores"
-        + (f" ({' '.join(r['machine']['simd'])})" if r["machine"].get("simd") else "")
-        + f", Python {r['machine']['python']}"
-        for r in reports
-    }
+def measured_on(report: dict) -> str:
+    m = report["machine"]
+    where = f"{m['cpu']}, {m['cores']} cores" + (f" ({' '.join(m['simd'])})" if m.get("simd") else "")
+    version = f"videolabels {report['videolabels']}" + (f" at commit {report['commit']}" if report.get("commit") else "")
+    return f"{where}, Python {m['python']} ({version})"
+
+
+def tables(reports: list[dict]) -> str:
+    groups: dict[str, list[dict]] = {}
+    for r in reports:
+        groups.setdefault(measured_on(r), []).append(r)
+    parts = [table(where, group) for where, group in groups.items()]
+    parts.append(
+        "*Decoding alone* samples the frames the pipeline needs and nothing else; *models alone* runs the "
+        "pipeline on those frames held in memory (its detector thread runs beside the classifier, so it "
+        "keeps both cores busy). The pipeline overlaps the two, so its wall time is compared with the slower "
+        "(goal: within 1.2x), and with the *CPU bound*: the slower alone, or both stages' CPU time divided by "
+        "the cores, whichever is longer, which no pipeline can beat. Per-stage busy times are in each report's "
+        "`stages_s`."
+    )
+    return "\n\n".join(parts)
+
+
+def table(where: str, reports: list[dict]) -> str:
     lines = [
-        f"Measured on: {'; '.join(sorted(machines))} (videolabels {reports[0]['videolabels']}).",
+        f"Measured on: {where}.",
         "",
         "| clip | video | mode | real-time factor | wall | CPU | samples / analysed / detector looks | decoding alone (CPU) | models alone (CPU) | wall / slower alone | wall / CPU bound | peak RSS | naive baseline | speed-up |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -48,15 +66,6 @@ def table(reports: list[dict]) -> str:
                 sp=f"{r['speedup_vs_baseline']}x" if "speedup_vs_baseline" in r else "-",
             )
         )
-    lines.append("")
-    lines.append(
-        "*Decoding alone* samples the frames the pipeline needs and nothing else; *models alone* runs the "
-        "pipeline on those frames held in memory (its detector thread runs beside the classifier, so it "
-        "keeps both cores busy). The pipeline overlaps the two, so its wall time is compared with the slower "
-        "(goal: within 1.2x), and with the *CPU bound*: the slower alone, or both stages' CPU time divided by "
-        "the cores, whichever is longer, which no pipeline can beat. Per-stage busy times are in each report's "
-        "`stages_s`."
-    )
     return "\n".join(lines)
 
 
@@ -81,7 +90,7 @@ def main() -> None:
         raise SystemExit(f"{args.readme} has no {START} ... {END} block")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    args.readme.write_text(f"{head}{START}\n{table(reports)}\n{END}{tail}")
+    args.readme.write_text(f"{head}{START}\n{tables(reports)}\n{END}{tail}")
     print(f"updated {args.readme}")
 
 

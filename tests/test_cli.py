@@ -148,6 +148,34 @@ def test_bench_reports_speed_stages_memory_and_baseline():
     assert set(report["machine"]["simd"]) <= {"avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8"}
     assert report["cpu_s"] > 0 and report["settings"]["skip_static"] is True
     assert len(report["runs_s"]) == 2 and report["wall_s"] in report["runs_s"]
+    assert "commit" in report
+
+
+def test_bench_reports_name_the_commit_that_measured_them(tmp_path):
+    """A report that will stand in README says which version of the code measured it:
+    the checkout's commit, marked when the code differs from it; nothing for an installed
+    copy, even one lying inside some other repository."""
+    from videolabels.bench import source_commit
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True, capture_output=True)
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    module = package / "bench.py"
+    module.write_text("x = 1\n")
+    assert source_commit(module) is None  # not in a repository
+    git("init", "-q")
+    git("add", "pkg/bench.py")
+    git("commit", "-q", "-m", "first")
+    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert source_commit(module) == head
+    module.write_text("x = 2\n")
+    assert source_commit(module) == head + "+changes"
+    installed = tmp_path / "venv" / "site-packages" / "bench.py"  # untracked, inside the repository
+    installed.parent.mkdir(parents=True)
+    installed.write_text("x = 1\n")
+    assert source_commit(installed) is None
 
 
 def test_skip_static_can_be_turned_off():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import platform
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -54,6 +55,33 @@ def machine_description() -> dict:
         "python": platform.python_version(),
         "system": platform.platform(terse=True),
     }
+
+
+def source_commit(source: Path | None = None) -> str | None:
+    """The git commit of the code that ran (`source`: this module), when it runs from a
+    checkout (an editable install), with "+changes" if the files of its folder differ
+    from that commit; None otherwise.
+
+    Speed moves with every change to the pipeline, so a report that will stand in README
+    says which version measured it.
+    """
+    source = (source or Path(__file__)).resolve()
+    here = source.parent
+
+    def git(*args: str) -> subprocess.CompletedProcess | None:
+        try:
+            return subprocess.run(["git", "-C", str(here), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    # Only a checkout's own files: an installed copy inside some other repository
+    # (a virtual environment in a project folder) is not that repository's code.
+    tracked = git("ls-files", "--error-unmatch", source.name)
+    head = git("rev-parse", "--short=7", "HEAD")
+    if tracked is None or tracked.returncode != 0 or head is None or head.returncode != 0:
+        return None
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".")
+    return head.stdout.strip() + ("+changes" if changed is None or changed.stdout.strip() else "")
 
 
 def _peak_rss_mb() -> float:
@@ -152,6 +180,7 @@ def run_bench(
     info, timings = analysis.info, analysis.timings
     report: dict = {
         "videolabels": __version__,
+        "commit": source_commit(),
         "machine": machine_description(),
         "video": {
             "file": video.name,
@@ -289,6 +318,7 @@ def run_batch_bench(
     wall = summary.wall_s
     return {
         "videolabels": __version__,
+        "commit": source_commit(),
         "machine": machine_description(),
         "settings": {
             "sample_fps": fps,
@@ -391,6 +421,7 @@ def render_report(report: dict, console: Console) -> None:
 __all__ = [
     "RssSampler",
     "machine_description",
+    "source_commit",
     "naive_baseline",
     "render_batch_report",
     "render_report",
