@@ -393,6 +393,7 @@ def render_report(report: dict, console: Console) -> None:
     console.print(
         f"[bold]{v['file']}[/]: {v['duration_s']} s, {v['width']}x{v['height']} {v['codec']} {v['fps']} fps"
         f" on {report['machine']['cpu']} ({report['machine']['cores']} cores)"
+        + (f", commit {report['commit']}" if report.get("commit") else "")
     )
     table = Table(show_header=True)
     table.add_column("measure")
