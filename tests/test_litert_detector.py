@@ -9,6 +9,7 @@ answer is known.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import av
@@ -18,7 +19,7 @@ import pytest
 from videobuild import photo
 from videolabels.recognizers import RecognizerError, load
 from videolabels.recognizers.coco_ssd import DetectionOutput
-from videolabels.recognizers.litert_graph import FlatModel, parse_text_proto, text_graph_nodes
+from videolabels.recognizers.litert_graph import FlatModel, parse_text_proto, text_graph_nodes, winograd_pays
 
 DATA = Path(__file__).parent / "data"
 
@@ -137,6 +138,119 @@ def test_flat_model_runs_convolutions_as_tensorflow_defines_them():
     c1 = np.clip(_same_padding_conv(image, first, b1, 2, depthwise=False), 0, 6)
     expected = c1 + _same_padding_conv(c1, depth, b2, 1, depthwise=True)
     np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def _run_flat(model: FlatModel, image: np.ndarray) -> np.ndarray:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=model.build(), num_threads=1)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], image[None])
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0]
+
+
+@pytest.mark.parametrize("size", [(10, 15), (9, 8)])  # even and odd sides: whole and cut tiles
+def test_winograd_convolution_matches_the_direct_one(size):
+    """F(2x2, 3x3) against TensorFlow's SAME convolution in numpy, on a real picture."""
+    rng = np.random.default_rng(11)
+    picture = photo("coffee")
+    image = np.ascontiguousarray(picture[:: picture.shape[0] // size[0], :: picture.shape[1] // size[1]][: size[0], : size[1]])
+    image = np.concatenate([image, image[:, ::-1]], axis=2).astype(np.float32) / 64.0  # 6 channels
+    weights = rng.normal(0, 0.3, (16, 6, 3, 3)).astype(np.float32)
+    bias = rng.normal(0, 0.5, 16).astype(np.float32)
+    expected = _same_padding_conv(image, weights, bias, 1, depthwise=False)
+    for relu6 in (False, True):
+        model = FlatModel("test")
+        model.input("x", image.shape)
+        model.conv("x", "y", weights, bias, stride=1, relu6=relu6, winograd=True)
+        assert model.shapes["y"] == (*size, 16)
+        model.inputs, model.outputs = ["x"], ["y"]
+        got = _run_flat(model, image)
+        np.testing.assert_allclose(got, np.clip(expected, 0, 6) if relu6 else expected, atol=1e-4)
+    assert np.abs(expected).max() > 6  # ReLU6 did clip something
+
+
+def test_winograd_is_chosen_only_where_it_was_measured_faster():
+    assert winograd_pays((10, 10, 1280), (546, 1280, 3, 3), stride=1)  # the SSD's class heads
+    assert winograd_pays((19, 19, 576), (273, 576, 3, 3), stride=1)
+    assert not winograd_pays((10, 10, 1280), (24, 1280, 3, 3), stride=1)  # a box head: too narrow
+    assert not winograd_pays((5, 5, 512), (546, 512, 3, 3), stride=1)  # too few tiles
+    assert not winograd_pays((19, 19, 576), (273, 576, 3, 3), stride=2)
+    assert not winograd_pays((19, 19, 576), (273, 576, 1, 1), stride=1)
+    with pytest.raises(RecognizerError, match="needs 3x3 weights"):
+        model = FlatModel("test")
+        model.input("x", (8, 8, 4))
+        model.conv3x3_winograd("x", "y", np.zeros((8, 4, 1, 1), np.float32), np.zeros(8, np.float32))
+
+
+def _small_model() -> tuple[FlatModel, np.ndarray]:
+    rng = np.random.default_rng(3)
+    image = photo("astronaut")[::64, ::64].astype(np.float32) / 64.0  # 8 x 8 x 3, a real picture
+    model = FlatModel("test")
+    model.input("x", image.shape)
+    model.conv("x", "y", rng.normal(0, 0.3, (4, 3, 3, 3)).astype(np.float32), np.zeros(4, np.float32), stride=1, relu6=False)
+    model.inputs, model.outputs = ["x"], ["y"]
+    return model, image
+
+
+def _invoke(interpreter, image: np.ndarray) -> np.ndarray:
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], image[None])
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy()
+
+
+def _mapped_model_resident_kb() -> list[tuple[int, int]]:
+    """(size, resident) in kB of each mapping of a model file `mapped_interpreter` wrote."""
+    found, current = [], None
+    with open("/proc/self/smaps", encoding="utf-8") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):  # a mapping's header line
+                current = None
+                if "/videolabels-" in line and ".tflite" in line:
+                    current = [0, 0]
+                    found.append(current)
+            elif current is not None and fields[0] in ("Size:", "Rss:"):
+                current[0 if fields[0] == "Size:" else 1] = int(fields[1])
+    return [tuple(m) for m in found]
+
+
+def test_mapped_interpreter_runs_the_model_from_a_file_it_leaves_behind(tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+    from videolabels.recognizers.litert_graph import mapped_interpreter
+
+    model, image = _small_model()
+    reference = Interpreter(model_content=model.build(), num_threads=1)
+    reference.allocate_tensors()
+    expected = _invoke(reference, image)
+
+    model, _ = _small_model()
+    mapped = mapped_interpreter(model, num_threads=1, directory=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []  # unlinked at once: the mapping keeps the file
+    np.testing.assert_array_equal(_invoke(mapped, image), expected)
+    np.testing.assert_array_equal(_invoke(mapped, image), expected)
+    with pytest.raises(RecognizerError, match="already packed"):
+        model.build()
+
+    # Where no file can be written the model is handed over in memory.
+    model, _ = _small_model()
+    in_memory = mapped_interpreter(model, num_threads=1, directory=str(tmp_path / "missing"))
+    np.testing.assert_array_equal(_invoke(in_memory, image), expected)
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads Linux's /proc/self/smaps")
+def test_the_detectors_model_file_is_not_resident_once_xnnpack_packed_it(detectors):
+    """XNNPACK runs the SSD from its own packed weights: the model's 93 MB, mapped from a
+    file, are dropped from memory after loading and stay out while it detects."""
+    litert, _ = detectors
+    litert.recognize([photo("astronaut"), photo("coffee")])
+    mappings = _mapped_model_resident_kb()
+    assert mappings, "the detector's model is not a mapped file"
+    big = [(size, rss) for size, rss in mappings if size > 80_000]
+    assert big, mappings
+    for size, rss in big:
+        assert rss < 1024, f"{rss} kB of the {size} kB model file are resident"
 
 
 def test_flat_model_refuses_weights_that_do_not_fit():

@@ -26,11 +26,10 @@ def load(namespace: str, **kwargs: object) -> Recognizer:
 
 
 def default_recognizers(num_threads: int = 1) -> list[Recognizer]:
-    return [
-        load("imagenet", num_threads=num_threads),
-        load("coco", num_threads=num_threads),
-        load("face"),
-    ]
+    # The detector is loaded first: writing its LiteRT model is the loading's memory peak
+    # (~380 MB while OpenCV's network is still held), 30 MB lower with nothing else loaded yet.
+    detector = load("coco", num_threads=num_threads)
+    return [load("imagenet", num_threads=num_threads), detector, load("face")]
 
 
 __all__ = ["AVAILABLE", "Recognizer", "RecognizerError", "default_recognizers", "load"]
