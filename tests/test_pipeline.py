@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
 
 from videobuild import encode_timeline, photo
-from videolabels.media import SampledFrame, sample_frames
+from videolabels.media import MediaError, SampledFrame, sample_frames
 from videolabels.insights import parse_timespan, validate_index
 from videolabels.pipeline import IndexOptions, Indexer, Timings, _DecodeAhead, _ModelGate
 
@@ -242,12 +243,14 @@ def test_samples_between_two_agreeing_looks_are_interpolated(indexer, tmp_path):
         assert espresso[i] == pytest.approx(espresso[lo] * (1 - share) + espresso[hi] * share, abs=1e-5)
 
 
-def _enters(gate, held: threading.Event) -> threading.Event:
+def _enters(gate, held: threading.Event, first: bool = False, order: list | None = None) -> threading.Event:
     """Starts a thread that enters `gate` and holds it until `held` is set."""
     entered = threading.Event()
 
     def look() -> None:
-        with gate:
+        with gate.look(first=first):
+            if order is not None:
+                order.append(first)
             entered.set()
             held.wait(10)
 
@@ -298,6 +301,38 @@ def test_model_looks_leave_a_core_to_a_decoder_they_wait_for(data_dir):
     decoding.close()
 
 
+def test_a_waiting_detector_look_goes_before_a_waiting_classifier_look(data_dir):
+    """One look at a time (the decoder is behind): of the two waiting, the detector's
+    enters first though the classifier's waited longer; then the classifier's."""
+    frames = list(sample_frames(data_dir / "bikes.mp4", fps=1.0, max_side=160))[:3]
+    go_on = threading.Event()
+
+    def decoder():
+        yield frames[0]
+        go_on.wait(10)
+        yield from frames[1:]
+
+    decoding = _DecodeAhead(decoder(), depth=8, timings=Timings())
+    gate = _ModelGate(2, decoding, ahead=3)
+    running = threading.Event()
+    assert _enters(gate, running).wait(5)
+    order: list[bool] = []
+    classifier_held, detector_held = threading.Event(), threading.Event()
+    classifier = _enters(gate, classifier_held, first=False, order=order)
+    assert not classifier.wait(0.2)
+    detector = _enters(gate, detector_held, first=True, order=order)
+    assert not detector.wait(0.2)
+    running.set()  # the running look ends: one of the two may go
+    assert detector.wait(5)
+    assert not classifier.wait(0.3), "the classifier's look ran beside the detector's"
+    detector_held.set()
+    assert classifier.wait(5)
+    classifier_held.set()
+    assert order == [True, False]
+    go_on.set()
+    decoding.close()
+
+
 class _Logged:
     """A real recognizer whose looks are written to a shared log (which frames, when)."""
 
@@ -341,3 +376,47 @@ def test_the_first_frame_is_looked_at_before_its_batch_is_full(indexer, data_dir
         looks = [ids for name, ids in log if name == m.name]
         assert looks[0] == [0] and log.index((m.name, [0])) < decoder_at
         assert sum(ids.count(0) for ids in looks) == 1, looks  # frame 0 once, not again with its batch
+
+
+class _Slow:
+    """A real recognizer whose looks take at least `seconds` and are timed."""
+
+    def __init__(self, inner, seconds: float, looks: list) -> None:
+        self._inner, self._seconds, self._looks = inner, seconds, looks
+        self.name, self.namespace, self.classes = inner.name, inner.namespace, inner.classes
+        self.exclusive, self.expensive = inner.exclusive, inner.expensive
+
+    @property
+    def last_boxes(self):
+        return self._inner.last_boxes
+
+    def recognize(self, images):
+        began = time.monotonic()
+        scores = self._inner.recognize(images)
+        time.sleep(self._seconds)
+        self._looks.append((began, time.monotonic()))
+        return scores
+
+
+def test_a_run_that_fails_leaves_no_look_behind(indexer, data_dir):
+    """A video that breaks off (a decoding error, a cancelled job) ends once its models
+    are idle: no look of it runs on into the next video's gate and timings."""
+    frames = list(sample_frames(data_dir / "bikes.mp4", fps=2.0, max_side=320))[:20]
+    looks: list = []
+    models = [_Slow(r, 0.05, looks) for r in indexer.recognizers if r.namespace != "face"]
+    slow = Indexer(recognizers=models, vocabulary=indexer.vocabulary)
+    options = IndexOptions(reuse_threshold=0, batch_size=4)
+
+    def breaking_decoder():
+        yield from frames[:17]  # four batches handed on, two of them in flight
+        raise MediaError("CorruptFile", "the file breaks off here")
+
+    with pytest.raises(MediaError):
+        slow.analyze(data_dir / "bikes.mp4", options, frames=breaking_decoder())
+    ended = time.monotonic()
+    assert looks, "no look ran before the error"
+    time.sleep(0.3)
+    assert max(end for _, end in looks) <= ended
+    # and the indexer goes on to its next video as if nothing had happened
+    done = slow.analyze(data_dir / "bikes.mp4", options, frames=iter(frames))
+    assert len(done.times) == len(frames)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -34,7 +35,7 @@ class Recognizer(Protocol):
     #: detection of any class that maps to the label wins.
     exclusive: bool
     #: True for models costly enough that the pipeline runs them only where the picture
-    #: may have changed their answer (see `pipeline.Indexer._run_expensive`).
+    #: may have changed their answer (see `pipeline.Indexer._run_gated`).
     expensive: bool
 
     def recognize(self, images: Sequence[np.ndarray]) -> np.ndarray:
@@ -50,25 +51,47 @@ def read_class_list(filename: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+_quiet_lock = threading.Lock()
+_quiet = {"depth": 0, "fd": -1, "saved": -1}  # how many are inside; the fd silenced; its copy
+
+
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
     """Silence C++ runtimes that log to file descriptor 2 while a model loads.
 
     LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate" straight to fd 2,
     which would land in the middle of CLI output. Python-level stderr is untouched.
+    The descriptor is one for the whole process, and the service's workers load their
+    models at the same time: the first to enter saves it and the last to leave puts it
+    back. (Each saving and restoring on its own, a worker that entered second saved
+    /dev/null and, leaving last, "restored" it: the server's log went nowhere from then on.)
     """
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    with _quiet_lock:
+        if _quiet["depth"] == 0:
+            sys.stderr.flush()
+            saved = os.dup(fd)
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, fd)
+                finally:
+                    os.close(devnull)
+            except OSError:
+                os.close(saved)
+                raise
+            _quiet["fd"], _quiet["saved"] = fd, saved
+        _quiet["depth"] += 1
     try:
-        os.dup2(devnull, fd)
         yield
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
+        with _quiet_lock:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0:
+                os.dup2(_quiet["saved"], _quiet["fd"])
+                os.close(_quiet["saved"])
+                _quiet["fd"] = _quiet["saved"] = -1
