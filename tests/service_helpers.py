@@ -93,6 +93,18 @@ class LiveServer:
         self.sock.close()
 
 
+def thread_stacks() -> str:
+    """Every thread's stack in this process (the test server's included): what a test
+    that timed out waiting for the server prints, so a hang seen once in CI says where."""
+    import traceback
+
+    names = {t.ident: t.name for t in threading.enumerate()}
+    return "\n".join(
+        f"--- {names.get(ident, ident)}\n" + "".join(traceback.format_stack(frame))
+        for ident, frame in sys._current_frames().items()
+    )
+
+
 class Api:
     """A Video Indexer client, as little as the tests need."""
 
@@ -141,7 +153,10 @@ class Api:
             if doc["state"] in states:
                 return doc
             if time.monotonic() > deadline:
-                raise AssertionError(f"video {video_id} still {doc['state']} after {timeout} s")
+                raise AssertionError(
+                    f"video {video_id} still {doc['state']} after {timeout} s; where the server's threads are:\n"
+                    + thread_stacks()
+                )
             time.sleep(0.1)
 
 

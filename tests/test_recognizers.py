@@ -69,3 +69,46 @@ def test_face_found_on_a_portrait_and_not_on_a_cup(face):
 def test_unknown_recognizer_is_a_clear_error():
     with pytest.raises(RecognizerError, match="unknown recognizer"):
         load("places365")
+
+
+def test_loads_in_two_threads_at_once_give_stderr_back():
+    """The service's workers load their models at the same time; fd 2 is silenced while
+    either loads and is the process's own again once both are done, whichever ends first."""
+    import os
+    import sys
+    import threading
+
+    from videolabels.recognizers.base import quiet_native_stderr
+
+    def identity(fd: int) -> tuple[int, int, int]:
+        st = os.fstat(fd)
+        return st.st_dev, st.st_ino, st.st_rdev
+
+    fd = sys.stderr.fileno()  # 2 outside pytest's capture
+    original = identity(fd)
+    null_fd = os.open(os.devnull, os.O_RDONLY)
+    null = identity(null_fd)
+    os.close(null_fd)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, tuple[int, int, int]] = {}
+
+    def first() -> None:
+        with quiet_native_stderr():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with quiet_native_stderr():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first left"] = identity(fd)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen["after the first left"] == null
+    assert identity(fd) == original
