@@ -243,6 +243,10 @@ def test_mapped_interpreter_runs_the_model_from_a_file_it_leaves_behind(tmp_path
 def test_the_detectors_model_file_is_not_resident_once_xnnpack_packed_it(detectors):
     """XNNPACK runs the SSD from its own packed weights: the model's 93 MB, mapped from a
     file, are dropped from memory after loading and stay out while it detects."""
+    from videolabels.recognizers.litert_graph import model_file_directory
+
+    if model_file_directory() is None:
+        pytest.skip("the temporary folders are all in memory: the model is handed over as bytes")
     litert, _ = detectors
     litert.recognize([photo("astronaut"), photo("coffee")])
     mappings = _mapped_model_resident_kb()
@@ -303,3 +307,50 @@ def test_detection_output_keeps_thresholds_and_limits():
     np.testing.assert_allclose(np.sort(det[:, 1])[::-1], [0.0395, 0.0385, 0.0375, 0.0365, 0.0355], atol=1e-6)
     none = far_apart(np.zeros((30, 4), np.float32), np.full((30, 2), -20.0, np.float32))
     assert none.shape == (0, 6)
+
+
+_MOUNTS = """\
+22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+30 27 0:27 / /tmp rw,relatime shared:5 - tmpfs tmpfs rw,size=1024k
+31 27 0:28 / /var rw,relatime - xfs /dev/vdb rw
+32 27 0:29 / /variable rw,relatime - tmpfs tmpfs rw
+33 31 0:30 / /var/my\\040tmp rw,relatime - tmpfs tmpfs rw
+34 27 0:31 / /tmp rw,relatime - btrfs /dev/vdc rw
+"""
+
+
+def test_file_system_type_reads_the_innermost_last_mount(tmp_path):
+    from videolabels.recognizers.litert_graph import file_system_type
+
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(_MOUNTS)
+    kind = lambda path: file_system_type(path, str(mountinfo))  # noqa: E731
+    assert kind("/") == "ext4"
+    assert kind("/home/user") == "ext4"
+    assert kind("/tmp") == "btrfs"  # mounted over the tmpfs at the same point
+    assert kind("/var/tmp") == "xfs"
+    assert kind("/variable/x") == "tmpfs"  # not inside /var
+    assert kind("/var/my tmp/model") == "tmpfs"  # mountinfo writes the space as \040
+    assert file_system_type("/", str(tmp_path / "missing")) is None
+    if Path("/proc/self/mountinfo").exists():  # and this machine's own table
+        assert file_system_type("/proc") == "proc"
+
+
+def test_the_model_file_goes_where_it_is_not_kept_in_memory(tmp_path):
+    """A model file on tmpfs is memory itself: the next folder is taken, and where every
+    folder is in memory the model is handed over as bytes."""
+    from videolabels.recognizers.litert_graph import model_file_directory
+
+    in_memory, on_disk = tmp_path / "ram", tmp_path / "disk"
+    in_memory.mkdir()
+    on_disk.mkdir()
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        f"27 1 254:0 / / rw - ext4 /dev/vda rw\n"
+        f"40 27 0:40 / {in_memory} rw - tmpfs tmpfs rw\n"
+    )
+    assert model_file_directory((str(in_memory), str(on_disk)), str(mountinfo)) == str(on_disk)
+    assert model_file_directory((str(tmp_path / "gone"), str(on_disk)), str(mountinfo)) == str(on_disk)
+    assert model_file_directory((str(in_memory),), str(mountinfo)) is None
+    assert model_file_directory((str(on_disk),), str(tmp_path / "unreadable")) == str(on_disk)

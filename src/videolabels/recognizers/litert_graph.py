@@ -351,18 +351,23 @@ def mapped_interpreter(model: FlatModel, num_threads: int, directory: str | None
     maps the model read-only and shared; once the weights are packed its pages are
     dropped from the process (`madvise(MADV_DONTNEED)`), and were anything to read them
     again they would come back from the file, so nothing can go wrong but a page fault.
-    The file, in `directory` (the system's temporary folder by default), is unlinked as
-    soon as it is mapped: the mapping keeps it until the interpreter is gone, and
-    nothing is left behind. Where it cannot be written, the model is handed over as
+    The file, in `directory` (by default the system's temporary folder, or /var/tmp where
+    that one is kept in memory: see `model_file_directory`), is unlinked as soon as it
+    is mapped: the mapping keeps it until the interpreter is gone, and nothing is left
+    behind. Where it cannot be written, or only to memory, the model is handed over as
     bytes, as before.
     """
     from ai_edge_litert.interpreter import Interpreter
 
     data = model.packed()
-    try:
-        handle = tempfile.NamedTemporaryFile(prefix="videolabels-", suffix=".tflite", dir=directory, delete=False)
-    except OSError:
-        handle = None
+    if directory is None:
+        directory = model_file_directory()
+    handle = None
+    if directory is not None:
+        try:
+            handle = tempfile.NamedTemporaryFile(prefix="videolabels-", suffix=".tflite", dir=directory, delete=False)
+        except OSError:
+            handle = None
     if handle is not None:
         try:
             with handle:
@@ -371,7 +376,9 @@ def mapped_interpreter(model: FlatModel, num_threads: int, directory: str | None
             os.unlink(handle.name)
             handle = None
     if handle is None:
-        interpreter = Interpreter(model_content=bytes(data), num_threads=num_threads)
+        content = bytes(data)
+        del data  # the builder's buffer goes before the interpreter is set up: one copy, not two
+        interpreter = Interpreter(model_content=content, num_threads=num_threads)
         interpreter.allocate_tensors()
         return interpreter
     del data  # the builder's buffer: the file holds the model now
@@ -382,6 +389,53 @@ def mapped_interpreter(model: FlatModel, num_threads: int, directory: str | None
         os.unlink(handle.name)
     _drop_mapped_pages(handle.name)
     return interpreter
+
+
+MEMORY_FILE_SYSTEMS = frozenset({"tmpfs", "ramfs"})
+
+
+def model_file_directory(
+    candidates: tuple[str, ...] | None = None, mountinfo: str = "/proc/self/mountinfo"
+) -> str | None:
+    """Where `mapped_interpreter` writes the model: the first writable candidate (the
+    system's temporary folder, then /var/tmp) whose file system is not kept in memory,
+    or None if each is.
+
+    A model file on tmpfs (/tmp on Fedora, Arch, Debian 13) is itself 93 MB of memory
+    for as long as it is mapped: dropping its pages from the process would only move
+    them out of the process's RSS into the shared memory of the machine, which no less
+    counts against it (and against a container's limit). There the model is better
+    handed over as bytes, where it shows. `TMPDIR` picks another folder.
+    """
+    if candidates is None:
+        candidates = (tempfile.gettempdir(), "/var/tmp")
+    for candidate in candidates:
+        if not (os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK)):
+            continue
+        if file_system_type(candidate, mountinfo) not in MEMORY_FILE_SYSTEMS:
+            return candidate
+    return None
+
+
+def file_system_type(path: str, mountinfo: str = "/proc/self/mountinfo") -> str | None:
+    """The type of the file system `path` lies on ("ext4", "tmpfs"), from Linux's
+    mountinfo: the last mount at the longest mount point containing the path. None where
+    that cannot be read (not Linux)."""
+    target = os.path.realpath(path)
+    best: tuple[int, str] | None = None
+    try:
+        with open(mountinfo, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                fields = line.split()
+                if " - " not in line or len(fields) < 5:
+                    continue
+                point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+                inside = target == point or target.startswith(point.rstrip("/") + "/")
+                if inside and (best is None or len(point) >= best[0]):
+                    best = (len(point), line.split(" - ", 1)[1].split()[0])
+    except OSError:
+        return None
+    return None if best is None else best[1]
 
 
 def _drop_mapped_pages(path: str) -> None:
