@@ -18,6 +18,7 @@ from vocabulary_generator import LABELSETS, WORDNET, load_generator, needs_gener
 from videolabels.insights import parse_timespan, validate_index
 from videolabels.pipeline import IndexOptions, Indexer
 from videolabels.vocabulary import DerivedRule, Vocabulary, expand_scores
+from videolabels.vocabulary.expand import _expand
 from videolabels.vocabulary.derived import EVIDENCE_FLOOR, Windows, rule_score
 
 REPO = Path(__file__).resolve().parent.parent
@@ -194,6 +195,31 @@ def test_parent_is_at_least_every_child_on_random_scores(vocab):
         for parent in vocab.parents(key):
             assert np.all(out[parent] >= out[key] - 1e-6), (key, parent)
         assert np.all((out[key] >= 0) & (out[key] <= 1.0 + 1e-6)), key
+
+
+def test_a_partial_expansion_orders_everything_its_labels_read(vocab):
+    """The look-alike rules are judged on a few labels, expanded alone: every computed
+    label they read must come before them, and the scores must be the full expansion's."""
+    order = vocab.expansion_order
+    computed = set(order)
+    for keys in ({"bird", "bicycle", "person"}, {"beach"}, {"animal", "sport"}):
+        part = vocab.expansion_order_for(keys)
+        assert computed & keys <= set(part)
+        assert list(part) == [key for key in order if key in part]  # a subsequence, same order
+        for key in part:
+            rule = vocab.derived.get(key)
+            reads = set(vocab.children(key)) | (rule.inputs() if rule else set())
+            assert reads & computed <= set(part), key
+    rng = np.random.default_rng(3)
+    n = 5
+    inputs = {key: (rng.random(n) * (rng.random() < 0.2)).astype(np.float32) for key in sorted(vocab.recognized())}
+    times = [float(t) for t in range(n)]
+    full = _expand(vocab, n, times, inputs, vocab.exclusive_labels())
+    keys = {"beach", "animal", "sport", "bird"}
+    part = _expand(vocab, n, times, inputs, vocab.exclusive_labels(), vocab.expansion_order_for(keys))
+    for key in keys:
+        assert np.array_equal(part[key], full[key]), key
+    assert set(part) < set(full)
 
 
 def test_expand_checks_lengths(vocab):

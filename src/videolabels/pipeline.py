@@ -737,7 +737,12 @@ class Indexer:
         }
         label_scores = expand_scores(self.vocabulary, analysis.times, analysis.label_scores, exclusive)
         scene_gap = max(options.max_gap, round(options.scene_gap_s * options.fps))
+        # No sample below hysteresis's floor ever belongs to an instance: most labels of
+        # a video never reach it, and are skipped here at one comparison each.
+        floor = options.min_confidence - options.hysteresis
         for key, scores in label_scores.items():
+            if not len(scores) or float(scores.max()) < floor:
+                continue
             spans = find_instances(
                 analysis.times,
                 scores,

@@ -45,10 +45,10 @@ def expand_scores(
     if exclusive is None:
         exclusive = vocab.exclusive_labels()
     if vocab.lookalikes:
-        first = _expand(vocab, samples, times, label_scores, exclusive)
         judged = {key for rule in vocab.lookalikes.values() for key in (*rule.needs, rule.instead) if key}
+        first = _expand(vocab, samples, times, label_scores, exclusive, vocab.expansion_order_for(judged))
         seen = {key: first[key] for key in judged if key in first}
-        del first  # a 2-hour video's full expansion is tens of MB
+        del first
         label_scores = correct_lookalikes(vocab.lookalikes, label_scores, seen)
     return _expand(vocab, samples, times, label_scores, exclusive)
 
@@ -59,9 +59,12 @@ def _expand(
     times: Sequence[float],
     label_scores: Mapping[str, np.ndarray],
     exclusive: Collection[str],
+    order: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    order = vocab.expansion_order
-    computed = set(order)
+    """The labels of ``order`` (by default every computed label) added to ``label_scores``."""
+    computed = set(vocab.expansion_order)
+    if order is None:
+        order = vocab.expansion_order
     inputs = dict(label_scores)
     finals: dict[str, np.ndarray] = dict(label_scores)
     # A computed label's score is no longer one softmax probability: its evidence joins
