@@ -137,6 +137,9 @@ def test_bench_reports_speed_stages_memory_and_baseline():
     # each stage alone, so the pipeline's overlap of the two can be judged
     alone = report["stages_alone"]
     assert alone["decode_s"] > 0 and alone["models_s"] > 0
+    # measured as often as the pipeline, the median run reported
+    assert len(alone["decode_runs_s"]) == 2 and alone["decode_s"] in alone["decode_runs_s"]
+    assert len(alone["models_runs_s"]) == 2 and alone["models_s"] in alone["models_runs_s"]
     assert alone["pipeline_vs_slower_stage"] == pytest.approx(
         report["wall_s"] / max(alone["decode_s"], alone["models_s"]), abs=0.01
     )

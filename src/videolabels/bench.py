@@ -123,8 +123,8 @@ def naive_baseline(path: Path, indexer: Indexer, fps: float) -> dict:
 STAGES_ALONE_MAX_FRAMES = 1500
 
 
-def stages_alone(video: Path, indexer: Indexer, options: IndexOptions, duration: float) -> dict | None:
-    """Wall and CPU time of decoding alone and of the models alone, for the same sampling.
+def stages_alone_once(video: Path, indexer: Indexer, options: IndexOptions) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(wall, CPU) of decoding alone and of the models alone, once, for the same sampling.
 
     "Decode" is `sample_frames` with the options `Indexer.analyze` uses (the frames it
     needs, nothing else); "models" is `Indexer.analyze` fed those frames from memory. The
@@ -133,22 +133,35 @@ def stages_alone(video: Path, indexer: Indexer, options: IndexOptions, duration:
     already keep two cores busy (the detector's thread beside the classifier's), so on
     2 cores no pipeline beats (decode CPU + models CPU) / cores, `cpu_bound_s`.
     """
-    if duration * options.fps > STAGES_ALONE_MAX_FRAMES:
-        return None
     t0, c0 = time.perf_counter(), time.process_time()
     frames = list(sample_frames(video, **options.sampling()))
-    decode_s, decode_cpu = time.perf_counter() - t0, time.process_time() - c0
+    decode = (time.perf_counter() - t0, time.process_time() - c0)
     t0, c0 = time.perf_counter(), time.process_time()
     indexer.analyze(video, options, frames=frames)
-    models_s, models_cpu = time.perf_counter() - t0, time.process_time() - c0
-    cores = usable_cores()
+    return decode, (time.perf_counter() - t0, time.process_time() - c0)
+
+
+def stages_alone_report(decodes: list[tuple[float, float]], models: list[tuple[float, float]], wall: float) -> dict:
+    """The median run of each stage alone, set against the pipeline's median `wall`."""
+    (decode_s, decode_cpu), (models_s, models_cpu) = _median_run(decodes), _median_run(models)
+    bound = max(decode_s, models_s, (decode_cpu + models_cpu) / usable_cores())
+    slower = max(decode_s, models_s)
     return {
         "decode_s": round(decode_s, 3),
         "models_s": round(models_s, 3),
         "decode_cpu_s": round(decode_cpu, 3),
         "models_cpu_s": round(models_cpu, 3),
-        "cpu_bound_s": round(max(decode_s, models_s, (decode_cpu + models_cpu) / cores), 3),
+        "cpu_bound_s": round(bound, 3),
+        "decode_runs_s": [round(run[0], 3) for run in decodes],
+        "models_runs_s": [round(run[0], 3) for run in models],
+        "pipeline_vs_slower_stage": round(wall / slower, 2) if slower > 0 else None,
+        "pipeline_vs_cpu_bound": round(wall / bound, 2) if bound > 0 else None,
     }
+
+
+def _median_run(runs: list[tuple[float, ...]]) -> tuple[float, ...]:
+    """The run of median wall time (its first item)."""
+    return sorted(runs, key=lambda run: run[0])[len(runs) // 2]
 
 
 def run_bench(
@@ -165,6 +178,13 @@ def run_bench(
     The first run of a process also pays one-time costs (libraries' first calls, memory
     the allocators keep afterwards: 0.05-0.15 s here), which a server or a batch pays once;
     it is reported apart as `first_run_s`, and every run's wall time in `runs_s`.
+
+    Decoding alone and the models alone (`stages_alone_once`) are measured as often, each
+    pair right after a run of the pipeline (pipeline, decode, models, pipeline, ...): the
+    VMs here slowed down or sped up by 5-15 % from one minute to the next, and timing
+    the two sides of the ratio apart (the pipeline's runs first, then the stages') made
+    the ratio swing by as much. Peak memory is read after the first run, before any
+    stage runs alone, since those hold every sampled frame in memory.
     """
     video = Path(video)
     t0 = time.perf_counter()
@@ -172,11 +192,20 @@ def run_bench(
     load_s = time.perf_counter() - t0
     options = IndexOptions(fps=fps, skip_static_gops=skip_static)
     runs: list[tuple[float, float, dict, Analysis]] = []
-    for _ in range(max(1, repeat)):
+    decodes: list[tuple[float, float]] = []
+    models: list[tuple[float, float]] = []
+    peak_rss = 0.0
+    for index in range(max(1, repeat)):
         t0, c0 = time.perf_counter(), time.process_time()
         doc = indexer.index(video, options)
         runs.append((time.perf_counter() - t0, time.process_time() - c0, doc, indexer.last_analysis))
-    wall, cpu, doc, analysis = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
+        if index == 0:
+            peak_rss = _peak_rss_mb()
+        if runs[0][3].info.duration * options.fps <= STAGES_ALONE_MAX_FRAMES:
+            decode, model = stages_alone_once(video, indexer, options)
+            decodes.append(decode)
+            models.append(model)
+    wall, cpu, doc, analysis = _median_run(runs)
     info, timings = analysis.info, analysis.timings
     report: dict = {
         "videolabels": __version__,
@@ -209,17 +238,11 @@ def run_bench(
             "document": round(timings.document, 4),
         },
         "cpu_s": round(cpu, 3),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss, 1),
         "labels": len(doc["videos"][0]["insights"]["labels"]),
     }
-    # Peak memory is read before this: the stages-alone run holds every sampled frame.
-    alone = stages_alone(video, indexer, options, info.duration)
-    if alone is not None:
-        slower = max(alone["decode_s"], alone["models_s"])
-        alone["pipeline_vs_slower_stage"] = round(wall / slower, 2) if slower > 0 else None
-        bound = alone["cpu_bound_s"]
-        alone["pipeline_vs_cpu_bound"] = round(wall / bound, 2) if bound > 0 else None
-        report["stages_alone"] = alone
+    if decodes:
+        report["stages_alone"] = stages_alone_report(decodes, models, wall)
     if baseline:
         base = naive_baseline(video, indexer, fps)
         if "wall_s" in base:
