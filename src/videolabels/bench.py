@@ -201,7 +201,8 @@ def run_bench(
         runs.append((time.perf_counter() - t0, time.process_time() - c0, doc, indexer.last_analysis))
         if index == 0:
             peak_rss = _peak_rss_mb()
-        if runs[0][3].info.duration * options.fps <= STAGES_ALONE_MAX_FRAMES:
+            time_stages = indexer.last_analysis.info.duration * options.fps <= STAGES_ALONE_MAX_FRAMES
+        if time_stages:
             decode, model = stages_alone_once(video, indexer, options)
             decodes.append(decode)
             models.append(model)
