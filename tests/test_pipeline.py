@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import cv2
 import numpy as np
 import pytest
 
@@ -376,6 +377,57 @@ def test_the_first_frame_is_looked_at_before_its_batch_is_full(indexer, data_dir
         looks = [ids for name, ids in log if name == m.name]
         assert looks[0] == [0] and log.index((m.name, [0])) < decoder_at
         assert sum(ids.count(0) for ids in looks) == 1, looks  # frame 0 once, not again with its batch
+
+
+@pytest.mark.parametrize("last", ["coffee", "astronaut"])
+def test_the_detectors_last_batch_waits_for_the_last_frames(indexer, tmp_path, last):
+    """Nine frames (a slow pan over a real photo): the detector's batch of eight waits
+    for the ninth and last, and looks at it alone when it agrees with the first, instead
+    of at the eighth and then the ninth, both after the last frame is decoded. Where the
+    last frame shows something else (a person), the skipped eighth is the first look
+    between them, and each frame keeps its own batch's scores. The classifier's batches
+    are as ever."""
+    coffee = photo("coffee")
+    h, w = coffee.shape[:2]
+    crops = [np.ascontiguousarray(coffee[:, 2 * i : w - 16 + 2 * i]) for i in range(9)]
+    if last == "astronaut":
+        crops[8] = cv2.resize(photo("astronaut"), (crops[0].shape[1], crops[0].shape[0]))
+    path = encode_timeline(tmp_path / "pan.mp4", [(crop, 1.0) for crop in crops])
+    frames = [SampledFrame(index=i, time=float(i), image=crop) for i, crop in enumerate(crops)]
+    log: list = []
+    models = [_Logged(r, log, frames) for r in indexer.recognizers if r.namespace != "face"]
+    logged = Indexer(recognizers=models, vocabulary=indexer.vocabulary)
+    analysis = logged.analyze(path, IndexOptions(reuse_threshold=0), frames=frames)
+    looks = {m.name: [ids for name, ids in log if name == m.name] for m in models}
+    detector = next(r for r in indexer.recognizers if r.namespace == "coco")
+    assert IndexOptions().detector_stride == 8 and IndexOptions().batch_size == 8
+    assert looks["efficientnet-lite3-int8"] == [[0], [3, 7], [8]]
+    person = analysis.label_scores["person"]
+    seen = detector.recognize([crops[8]])[0, list(detector.classes).index("person")]
+    if last == "coffee":
+        assert looks[detector.name] == [[0], [8]]
+        assert person.max() < 0.2
+    else:
+        assert looks[detector.name] == [[0], [8], [7]]
+        assert person[8] == pytest.approx(seen) and seen > 0.5
+        assert person[:8].max() < 0.2
+
+
+def test_a_stated_duration_too_short_holds_back_at_most_one_batch(indexer, tmp_path):
+    """Frames that go on past the duration the container states: the batch held for
+    the last frames joins the next one, and no frame is lost."""
+    coffee = photo("coffee")
+    h, w = coffee.shape[:2]
+    crops = [np.ascontiguousarray(coffee[:, i : w - 16 + i]) for i in range(17)]
+    path = encode_timeline(tmp_path / "short.mp4", [(crop, 1.0) for crop in crops[:9]])  # states 9 s
+    frames = [SampledFrame(index=i, time=float(i), image=crop) for i, crop in enumerate(crops)]
+    log: list = []
+    models = [_Logged(r, log, frames) for r in indexer.recognizers if r.namespace == "coco"]
+    logged = Indexer(recognizers=models, vocabulary=indexer.vocabulary)
+    analysis = logged.analyze(path, IndexOptions(reuse_threshold=0), frames=frames)
+    assert [ids for name, ids in log] == [[0], [7, 15], [16]]
+    assert analysis.timings.frames_analyzed == 17 and len(analysis.times) == 17
+    assert all(np.isfinite(scores).all() and len(scores) == 17 for scores in analysis.label_scores.values())
 
 
 class _Slow:

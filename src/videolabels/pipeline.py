@@ -14,6 +14,7 @@ flight keep memory flat however long the video is.
 
 from __future__ import annotations
 
+import math
 import queue
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_futures
@@ -375,6 +376,13 @@ def _labels_changed(a: np.ndarray, b: np.ndarray, threshold: float) -> bool:
     return bool(np.any(flipped & (np.abs(a - b) > CHANGE_MARGIN)))
 
 
+def samples_after(info: VideoInfo, fps: float, t: float) -> int:
+    """How many sample times of the grid lie after the sample taken at `t`, by the
+    video's stated duration (negative where `t` is past it: then it is no guide)."""
+    half = info.frame_duration / 2
+    return math.floor((info.duration - half) * fps) - math.floor((t + half) * fps)
+
+
 #: Cross-model agreement. Where the classifier names something whose category the
 #: detector also knows (a bird species, a cat breed), but the detector sees no such thing
 #: in the frame (below `AGREEMENT_FLOOR`), the classifier's score is weighed down: in the
@@ -507,7 +515,17 @@ class Indexer:
                 for i in range(lo + 1, hi)
             )
 
-        coarse = [i for i in range(n) if (i + 1) % stride == 0 or i == n - 1]
+        coarse = list(range(stride - 1, n, stride))
+        skipped = -1
+        if not coarse or coarse[-1] != n - 1:
+            # The batch's last frame is always looked at (the next batch's anchor). A
+            # stride point less than half a stride before it is looked at only if the
+            # gap it lies in must be bisected (it is that gap's first middle): where the
+            # two ends agree it would settle next to nothing, and a video's last
+            # detector batch of 9 frames took two looks one sample apart.
+            if coarse and n - 1 - coarse[-1] < stride / 2:
+                skipped = coarse.pop()
+            coarse.append(n - 1)
         if anchor is None and coarse[0] != 0:
             # The video's first frame: a look there gives the first gap two ends to agree
             # on, instead of bisecting down to it (4 looks for a batch of 8).
@@ -536,7 +554,7 @@ class Indexer:
                 share = (np.arange(lo + 1, hi, dtype=np.float32) - lo)[:, None] / (hi - lo)
                 out[lo + 1 : hi] = lo_row * (1 - share) + out[hi] * share
                 continue
-            mid = (lo + hi) // 2
+            mid = skipped if lo < skipped < hi else (lo + hi) // 2
             look([mid])
             stack.append((mid, hi))
             stack.append((lo, mid))
@@ -593,7 +611,8 @@ class Indexer:
         # decoder and hands batches on: the last frame reaches the models as soon as it is
         # decoded (this thread running the classifier had held it back by a look, 10 ms
         # at the end of vtest720), and neither model waits for the other batch by batch.
-        in_flight: deque[tuple[Future | None, Future, list[int]]] = deque()
+        # A detector batch may span two classifier batches: the slice is each one's part.
+        in_flight: deque[tuple[Future | None, slice, Future, list[int]]] = deque()
 
         # The video's first frame is looked at as soon as it is decoded, not when its
         # batch is full: the models would otherwise idle while the decoder fills the
@@ -627,10 +646,10 @@ class Indexer:
 
         def settle(keep: int) -> None:
             while len(in_flight) > keep:
-                pending, classified, row_indices = in_flight.popleft()
+                pending, part, classified, row_indices = in_flight.popleft()
                 label_rows = classified.result()
                 if pending is not None:
-                    expensive = pending.result()
+                    expensive = pending.result()[part]
                     if self._agreement is not None:
                         cls_cols, det_cols = self._agreement
                         unconfirmed = expensive[:, det_cols] < AGREEMENT_FLOOR
@@ -641,20 +660,39 @@ class Indexer:
                 for row_index, label_row in zip(row_indices, label_rows):
                     rows[row_index] = label_row
 
-        def flush() -> None:
-            if not batch:
-                return
-            images = [f.image for f in batch]
-            thumbs = list(batch_thumbs)
-            pending = self._gate.submit(self._pool, detect, images, thumbs) if self._expensive else None
-            classified = self._classify_pool.submit(classify, images, thumbs)
-            in_flight.append((pending, classified, list(batch_rows)))
-            timings.frames_analyzed += len(batch)
-            batch.clear()
-            batch_rows.clear()
-            batch_thumbs.clear()
-            settle(keep=1)
+        # A batch the classifier has and the detectors do not yet: (images, thumbnails,
+        # the classifier's future, its sample rows).
+        held: list[tuple[list[np.ndarray], list[np.ndarray], Future, list[int]]] = []
 
+        def flush(near_end: bool) -> None:
+            if batch:
+                images = [f.image for f in batch]
+                thumbs = list(batch_thumbs)
+                held.append((images, thumbs, self._classify_pool.submit(classify, images, thumbs), list(batch_rows)))
+                timings.frames_analyzed += len(batch)
+                batch.clear()
+                batch_rows.clear()
+                batch_thumbs.clear()
+            if not held or (near_end and len(held) == 1):
+                return
+            images = [image for h in held for image in h[0]]
+            pending = self._gate.submit(self._pool, detect, images, [t for h in held for t in h[1]]) if self._expensive else None
+            start = 0
+            for h_images, _, classified, rows_of in held:
+                in_flight.append((pending, slice(start, start + len(h_images)), classified, rows_of))
+                start += len(h_images)
+            released = len(held)
+            held.clear()
+            settle(keep=released)
+
+        # The detectors' share of a full batch waits when fewer than half their stride
+        # of samples remain: the last frames join it, and their last looks are one
+        # batch's (its last frame, gaps bisected) rather than two looks a sample or two
+        # apart, both after the last frame is decoded (on vtest720 the look at the 40th
+        # frame began 17 ms before the 41st and last was decoded: 60 ms after it). The
+        # classifier takes the batch at once, and its looks fill the core the detector
+        # leaves free until then.
+        end_margin = options.detector_stride / 2 if self._expensive else 0
         frames = iter(frames) if frames is not None else iter(decoding)
         # Pictures the models saw, by the time they were taken: an estimated sample (not
         # decoded, inside a GOP whose keyframes match) shows a keyframe's picture.
@@ -689,16 +727,17 @@ class Indexer:
                         look_at_first(frame.image)
                     last_thumb, last_analysed = thumb, row
                     if len(batch) >= options.batch_size:
-                        flush()
+                        flush(near_end=0 <= samples_after(info, options.fps, frame.time) < end_margin)
                 if progress is not None:
                     progress(min(frame.time, info.duration), info.duration)
-            flush()
+            flush(near_end=False)
             settle(keep=0)
         except BaseException:
             # Nor the model threads: their queued looks are dropped and the running ones
             # waited for, so none is left to run into the next video's gate and timings.
             started_jobs = [f for f in first_looks if f is not None]
-            started_jobs += [f for entry in in_flight for f in entry[:2] if f is not None]
+            started_jobs += [f for entry in in_flight for f in (entry[0], entry[2]) if f is not None]
+            started_jobs += [h[2] for h in held]
             for job in started_jobs:
                 job.cancel()
             wait_futures(started_jobs)
