@@ -9,7 +9,7 @@ classifier thread and a detector thread each work through the batches. PyAV and 
 model runtimes release the GIL, so the threads share the cores; while the models wait
 for the decoder, `_ModelGate` keeps them to one core between them so that the decoder
 has the other, the detector's looks first. The queue bound and at most two batches in
-flight keep memory flat however long the video is.
+flight (three at the very end, see `flush`) keep memory flat however long the video is.
 """
 
 from __future__ import annotations
