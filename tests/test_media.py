@@ -25,7 +25,7 @@ import videolabels.media.sampler as sampler_module
 from videobuild import encode_timeline
 from videobuild import fit as letterbox
 from videobuild import photo as source_photo
-from videolabels.media import MediaError, SampledFrame, VideoInfo, probe, sample_frames
+from videolabels.media import MediaError, SampledFrame, VideoInfo, probe, sample_frames, samples_after
 from videolabels.media.opening import open_video
 from videolabels.media.sampler import _as_fraction, _Sampler
 from videolabels.media.timestamps import container_start
@@ -209,6 +209,17 @@ def test_grid_matches_the_rule_on_odd_rates(two_photos):
     for fps in (3.0, 0.3, 7.3):
         expected = grid_pick(times, _as_fraction(fps), Fraction(1, 25))
         assert times_of(list(sample_frames(two_photos, fps=fps, max_side=64))) == [float(t) for t in expected]
+
+
+@pytest.mark.parametrize("fps", [1.0, 2.0, 0.5, 3.0])
+def test_samples_after_counts_the_samples_still_to_come(two_photos, fps):
+    """What the pipeline reads to know the end is near agrees with the frames the
+    sampler picks; past the stated end it turns negative."""
+    info = probe(two_photos)
+    frames = list(sample_frames(two_photos, fps=fps, max_side=64))
+    left = [samples_after(f.time, info.duration, fps, info.frame_duration) for f in frames]
+    assert left == list(range(len(frames) - 1, -1, -1))
+    assert samples_after(info.duration + 1.0, info.duration, fps, info.frame_duration) < 0
 
 
 def test_variable_frame_rate(tmp_path):

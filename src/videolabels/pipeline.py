@@ -14,7 +14,6 @@ flight (three at the very end, see `flush`) keep memory flat however long the vi
 
 from __future__ import annotations
 
-import math
 import queue
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_futures
@@ -30,7 +29,17 @@ import numpy as np
 
 from .cores import usable_cores
 from .insights import Instance, LabelTrack, build_index
-from .media import DEFAULT_MAX_STATIC_SPAN, MediaError, SampledFrame, VideoInfo, probe, sample_frames, thumbnail, thumbnail_difference
+from .media import (
+    DEFAULT_MAX_STATIC_SPAN,
+    MediaError,
+    SampledFrame,
+    VideoInfo,
+    probe,
+    sample_frames,
+    samples_after,
+    thumbnail,
+    thumbnail_difference,
+)
 from .recognizers import Recognizer, default_recognizers
 from .timeline import find_instances
 from .vocabulary import Vocabulary, expand_scores
@@ -374,13 +383,6 @@ def _labels_changed(a: np.ndarray, b: np.ndarray, threshold: float) -> bool:
     """
     flipped = (a >= threshold) != (b >= threshold)
     return bool(np.any(flipped & (np.abs(a - b) > CHANGE_MARGIN)))
-
-
-def samples_after(info: VideoInfo, fps: float, t: float) -> int:
-    """How many sample times of the grid lie after the sample taken at `t`, by the
-    video's stated duration (negative where `t` is past it: then it is no guide)."""
-    half = info.frame_duration / 2
-    return math.floor((info.duration - half) * fps) - math.floor((t + half) * fps)
 
 
 #: Cross-model agreement. Where the classifier names something whose category the
@@ -727,7 +729,7 @@ class Indexer:
                         look_at_first(frame.image)
                     last_thumb, last_analysed = thumb, row
                     if len(batch) >= options.batch_size:
-                        flush(near_end=0 <= samples_after(info, options.fps, frame.time) < end_margin)
+                        flush(near_end=0 <= samples_after(frame.time, info.duration, options.fps, info.frame_duration) < end_margin)
                 if progress is not None:
                     progress(min(frame.time, info.duration), info.duration)
             flush(near_end=False)

@@ -8,6 +8,7 @@ Indexer-style code. ``thumbnail``/``thumbnail_difference`` measure how much two 
 import logging
 
 from .errors import MediaError
+from .grid import samples_after
 from .images import thumbnail, thumbnail_difference
 from .probe import VideoInfo, probe
 from .sampler import DEFAULT_MAX_STATIC_SPAN, SampledFrame, sample_frames
@@ -16,4 +17,4 @@ from .sampler import DEFAULT_MAX_STATIC_SPAN, SampledFrame, sample_frames
 # application configures logging (the CLI promises one-line errors).
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["DEFAULT_MAX_STATIC_SPAN", "MediaError", "SampledFrame", "VideoInfo", "probe", "sample_frames", "thumbnail", "thumbnail_difference"]
+__all__ = ["DEFAULT_MAX_STATIC_SPAN", "MediaError", "SampledFrame", "VideoInfo", "probe", "sample_frames", "samples_after", "thumbnail", "thumbnail_difference"]

@@ -115,3 +115,12 @@ class PacketDemand:
         """Record a packet fed for decoding in full."""
         if pts is not None:
             self._fed.append(pts)
+
+
+def samples_after(t: float, duration: float, fps: float, frame_duration: float) -> int:
+    """How many targets of the grid come after the one the frame at ``t`` satisfied, in
+    a video of ``duration`` seconds (its last frame starting ``frame_duration`` before
+    the end); negative where ``t`` lies past the stated end, which is then no guide.
+    Floats are enough here: the pipeline only asks whether few samples are left."""
+    half = frame_duration / 2
+    return math.floor((duration - half) * fps) - math.floor((t + half) * fps)
